@@ -1,0 +1,58 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+
+/**
+ * Reads one header (or metadata entry) from a carrier. `name` is lowercase.
+ * A multi-valued entry is returned joined with `, ` as HTTP does.
+ */
+export interface CarrierGetter<C> {
+  get(carrier: C, name: string): string | undefined;
+}
+
+/** Writes one header (or metadata entry) to a carrier. `name` is lowercase. */
+export interface CarrierSetter<C> {
+  set(carrier: C, name: string, value: string): void;
+}
+
+/** Both directions, for carriers that are read before being written (outbound merge). */
+export type CarrierAccessor<C> = CarrierGetter<C> & CarrierSetter<C>;
+
+function joinValue(value: string | string[] | number | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  return value.length === 0 ? undefined : value.join(', ');
+}
+
+/** Node's `req.headers` (already lowercased by Node). */
+export const incomingHeadersGetter: CarrierGetter<IncomingHttpHeaders> = {
+  get: (headers, name) => joinValue(headers[name]),
+};
+
+/**
+ * A plain header record such as `OutgoingHttpHeaders` or undici's object
+ * headers. Keys may be in any case, so lookups fall back to a scan.
+ */
+export const headerRecordAccessor: CarrierAccessor<OutgoingHttpHeaders | Record<string, string | string[] | undefined>> = {
+  get(headers, name) {
+    const direct = headers[name];
+    if (direct !== undefined) return joinValue(direct as string | string[] | number);
+    for (const key of Object.keys(headers)) {
+      if (key.length === name.length && key.toLowerCase() === name) {
+        return joinValue(headers[key] as string | string[] | number | undefined);
+      }
+    }
+    return undefined;
+  },
+  set(headers, name, value) {
+    for (const key of Object.keys(headers)) {
+      if (key !== name && key.length === name.length && key.toLowerCase() === name) delete headers[key];
+    }
+    headers[name] = value;
+  },
+};
+
+/** The fetch API's `Headers`. */
+export const fetchHeadersAccessor: CarrierAccessor<Headers> = {
+  get: (headers, name) => headers.get(name) ?? undefined,
+  set: (headers, name, value) => headers.set(name, value),
+};

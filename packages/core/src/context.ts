@@ -1,0 +1,89 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Deadline } from './deadline.js';
+import { EMPTY_TAG, Tag } from './tag.js';
+
+/**
+ * What AsyncLocalStorage carries for one request: the tag and, when a timeout
+ * applies, the deadline. Immutable; a nested scope gets a new one.
+ */
+export class RequestContext {
+  constructor(
+    /** The request's tag. */
+    readonly tag: Tag,
+    /** The request's deadline, if one applies. */
+    readonly deadline: Deadline | undefined,
+  ) {}
+}
+
+// One store per process, whatever number of copies of this package are
+// loaded (ESM + CJS builds, two versions): the slot lives on globalThis under
+// a versioned, registry-wide symbol. Bump the version only when the shape of
+// RequestContext changes incompatibly.
+const STORAGE_KEY = Symbol.for('dyeline.context.v1');
+
+type GlobalWithStorage = typeof globalThis & { [STORAGE_KEY]?: AsyncLocalStorage<RequestContext> };
+
+function globalStorage(): AsyncLocalStorage<RequestContext> {
+  const g = globalThis as GlobalWithStorage;
+  let storage = g[STORAGE_KEY];
+  if (storage === undefined) {
+    storage = new AsyncLocalStorage<RequestContext>();
+    Object.defineProperty(g, STORAGE_KEY, { value: storage, enumerable: false, configurable: false, writable: false });
+  }
+  return storage;
+}
+
+const storage = globalStorage();
+
+/** The process-wide AsyncLocalStorage that carries the {@link RequestContext}. */
+export function contextStorage(): AsyncLocalStorage<RequestContext> {
+  return storage;
+}
+
+/** The current request context, or `undefined` outside any request. */
+export function currentContext(): RequestContext | undefined {
+  return storage.getStore();
+}
+
+/** The current tag, or `undefined` outside any request. Allocates nothing. */
+export function currentTag(): Tag | undefined {
+  return storage.getStore()?.tag;
+}
+
+/** The current deadline, or `undefined` when none applies. */
+export function currentDeadline(): Deadline | undefined {
+  return storage.getStore()?.deadline;
+}
+
+/**
+ * Runs `fn` with `tag` as the current tag. A deadline already in force is
+ * kept: a nested scope may change the tag, not extend the time.
+ */
+export function runWithTag<R>(tag: Tag, fn: () => R): R {
+  return storage.run(new RequestContext(tag, storage.getStore()?.deadline), fn);
+}
+
+/**
+ * Runs `fn` under `deadline`, or under the deadline already in force when
+ * that one is earlier: a callee never gets more time than its caller.
+ */
+export function runWithDeadline<R>(deadline: Deadline, fn: () => R): R {
+  const parent = storage.getStore();
+  return storage.run(
+    new RequestContext(parent?.tag ?? EMPTY_TAG, Deadline.earliest(parent?.deadline, deadline)),
+    fn,
+  );
+}
+
+/** Runs `fn` inside `context` exactly as given. */
+export function runWithContext<R>(context: RequestContext, fn: () => R): R {
+  return storage.run(context, fn);
+}
+
+/**
+ * Returns `fn` bound to the current context, so that it sees this request's
+ * tag when an emitter or a pool calls it later from another async context.
+ */
+export function bindToCurrentContext<F extends (...args: never[]) => unknown>(fn: F): F {
+  return AsyncLocalStorage.bind(fn);
+}

@@ -1,0 +1,28 @@
+export { DyelineError, brandError, isDyelineError } from './errors.js';
+export type { DyelineErrorOptions } from './errors.js';
+export { InvalidTagError, isInvalidTagError } from './invalid-tag-error.js';
+export type { InvalidTagReason } from './invalid-tag-error.js';
+export { UntrustedTagError, isUntrustedTagError } from './untrusted-tag-error.js';
+export { ShadowIsolationError, isShadowIsolationError } from './shadow-isolation-error.js';
+export { Tag, EMPTY_TAG, createTag } from './tag.js';
+export type { TagInit } from './tag.js';
+export { Deadline, DeadlineExceededError, isDeadlineExceededError } from './deadline.js';
+export {
+  RequestContext,
+  bindToCurrentContext,
+  contextStorage,
+  currentContext,
+  currentDeadline,
+  currentTag,
+  runWithContext,
+  runWithDeadline,
+  runWithTag,
+} from './context.js';
+export { fetchHeadersAccessor, headerRecordAccessor, incomingHeadersGetter } from './carrier.js';
+export type { CarrierAccessor, CarrierGetter, CarrierSetter } from './carrier.js';
+export { createCodec } from './codec.js';
+export type { Codec, CodecOptions, CodecPreset, ExtractResult, TagHeaderNames } from './codec.js';
+export { createTrustPolicy, signTag } from './trust.js';
+export type { SignOptions, TrustDecision, TrustOptions, TrustPolicy, TrustRequest } from './trust.js';
+export { createIngress } from './ingress.js';
+export type { Ingress, IngressOptions, IngressResult, IngressStats } from './ingress.js';
