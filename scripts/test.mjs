@@ -1,6 +1,7 @@
 // The whole test suite: install the server binaries the harness needs, build
 // every package (the smoke and dual-copy tests load dist/ through require and
-// import), then run vitest. Extra arguments go to vitest.
+// import), typecheck and lint everything, then run vitest. Extra arguments go
+// to vitest.
 import { spawnSync } from 'node:child_process';
 
 // Under `npx pnpm@10 test` pnpm need not be on PATH; npm_execpath names it.
@@ -15,4 +16,6 @@ function run(command, args) {
 
 run(process.execPath, ['scripts/ensure-services.mjs']);
 run(pnpm[0], [...pnpm.slice(1), '-r', '--filter', './packages/**', 'run', 'build']);
+run(pnpm[0], [...pnpm.slice(1), 'exec', 'tsc', '-p', 'tsconfig.json', '--noEmit']);
+run(pnpm[0], [...pnpm.slice(1), 'exec', 'eslint', '.']);
 run(pnpm[0], [...pnpm.slice(1), 'exec', 'vitest', 'run', ...process.argv.slice(2)]);

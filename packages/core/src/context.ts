@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Deadline } from './deadline.js';
-import { EMPTY_TAG, Tag } from './tag.js';
+import { EMPTY_TAG } from './tag.js';
+import type { Tag } from './tag.js';
 
 /**
  * What AsyncLocalStorage carries for one request: the tag and, when a timeout
