@@ -1,7 +1,10 @@
-// STUB — signatures are fixed; the core-wire helper implements the bodies.
+import { encodeBaggageValue, joinBaggage, parseBaggage } from './baggage.js';
+import { InvalidTagError } from './invalid-tag-error.js';
 import type { CarrierAccessor, CarrierGetter, CarrierSetter } from './carrier.js';
-import type { InvalidTagError } from './invalid-tag-error.js';
+import { createTag, EMPTY_TAG } from './tag.js';
 import type { Tag } from './tag.js';
+import { DEFAULT_VALUE_RULES, checkValue, parseShadowFlag } from './value-rules.js';
+import type { ValueRules } from './value-rules.js';
 
 /** Header names per tag field; `false` turns a source off. */
 export interface TagHeaderNames {
@@ -10,13 +13,20 @@ export interface TagHeaderNames {
   shadow?: string | false;
 }
 
+/** Wire names per tag field in a preset; a field may have several (Istio's `user` and `end-user`). */
+export interface PresetFieldNames {
+  readonly color?: string | readonly string[] | false;
+  readonly user?: string | readonly string[] | false;
+  readonly shadow?: string | readonly string[] | false;
+}
+
 /** A named set of extra wire names used in the field (kratos, MSE, ...). */
 export interface CodecPreset {
   readonly name: string;
   /** Extra dedicated headers per field, read after dyeline's own headers. */
-  readonly headers?: TagHeaderNames;
-  /** Extra baggage keys per field. */
-  readonly baggage?: TagHeaderNames;
+  readonly headers?: PresetFieldNames;
+  /** Extra baggage keys per field, read after dyeline's own baggage keys and written next to them. */
+  readonly baggage?: PresetFieldNames;
   /** Extra entries this preset carries (e.g. Istio's `x-canary`), read and written as headers. */
   readonly extra?: readonly string[];
 }
@@ -61,9 +71,332 @@ export interface Codec {
   inject<C>(tag: Tag, carrier: C, accessor: CarrierSetter<C> | CarrierAccessor<C>, options?: { overwrite?: boolean }): void;
 }
 
+type Field = 'color' | 'user' | 'shadow';
+const FIELDS: readonly Field[] = ['color', 'user', 'shadow'];
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
+const PRINTABLE = /^[\x20-\x7e]*$/;
+
+interface ResolvedCodec {
+  /** Per field, header names in precedence order (dyeline's own first, then presets). */
+  readonly headers: Record<Field, readonly string[]>;
+  /** Per field, baggage keys in precedence order. */
+  readonly baggage: Record<Field, readonly string[]>;
+  readonly readBaggage: boolean;
+  readonly extra: readonly string[];
+  readonly writeHeaders: boolean;
+  readonly writeBaggage: boolean;
+  readonly writePresets: boolean;
+  /** Preset header names per field, written when `writePresets`. */
+  readonly presetHeaders: Record<Field, readonly string[]>;
+  /** Preset baggage keys per field, written when `writePresets`. */
+  readonly presetBaggage: Record<Field, readonly string[]>;
+  readonly rules: ValueRules;
+  readonly onDrop: ((error: InvalidTagError) => void) | undefined;
+}
+
+function checkName(option: string, name: unknown): string {
+  if (typeof name !== 'string' || !HEADER_NAME.test(name)) {
+    throw new TypeError(`createCodec: ${option} must be a non-empty lowercase header name, got ${JSON.stringify(name)}`);
+  }
+  return name;
+}
+
+function pick(option: string, names: TagHeaderNames | undefined, field: Field, fallback: string | false): string | false {
+  const value = names?.[field];
+  if (value === undefined) return fallback;
+  if (value === false) return false;
+  return checkName(`${option}.${field}`, value);
+}
+
+function presetNames(option: string, names: PresetFieldNames | undefined, field: Field): readonly string[] {
+  const value = names?.[field];
+  if (value === undefined || value === false) return [];
+  if (typeof value === 'string') return [checkName(`${option}.${field}`, value)];
+  if (!Array.isArray(value)) throw new TypeError(`createCodec: ${option}.${field} must be a header name or an array of them`);
+  return value.map((name) => checkName(`${option}.${field}`, name));
+}
+
+function resolve(options: CodecOptions): ResolvedCodec {
+  if (typeof options !== 'object' || options === null) throw new TypeError('createCodec: options must be an object');
+  const defaults: Record<Field, string> = { color: 'x-color', user: 'x-user', shadow: 'x-shadow' };
+  const bagDefaults: Record<Field, string> = { color: 'color', user: 'user', shadow: 'shadow' };
+  const presets = options.presets ?? [];
+  if (!Array.isArray(presets)) throw new TypeError('createCodec: options.presets must be an array of presets');
+  const headers = { color: [] as string[], user: [] as string[], shadow: [] as string[] };
+  const baggage = { color: [] as string[], user: [] as string[], shadow: [] as string[] };
+  const presetHeaders = { color: [] as string[], user: [] as string[], shadow: [] as string[] };
+  const presetBaggage = { color: [] as string[], user: [] as string[], shadow: [] as string[] };
+  const extra = new Set<string>();
+  for (const field of FIELDS) {
+    const own = pick('options.headers', options.headers, field, defaults[field]);
+    if (own !== false) headers[field].push(own);
+    if (options.baggage !== false) {
+      const key = pick('options.baggage', options.baggage, field, bagDefaults[field]);
+      if (key !== false) baggage[field].push(key);
+    }
+  }
+  presets.forEach((preset: CodecPreset, i: number) => {
+    if (typeof preset !== 'object' || preset === null || typeof preset.name !== 'string') {
+      throw new TypeError(`createCodec: options.presets[${i}] must be a preset object such as presets.kratos`);
+    }
+    for (const field of FIELDS) {
+      for (const header of presetNames(`options.presets[${i}].headers`, preset.headers, field)) {
+        if (headers[field].includes(header)) continue;
+        headers[field].push(header);
+        presetHeaders[field].push(header);
+      }
+      for (const key of presetNames(`options.presets[${i}].baggage`, preset.baggage, field)) {
+        if (options.baggage === false || baggage[field].includes(key)) continue;
+        baggage[field].push(key);
+        presetBaggage[field].push(key);
+      }
+    }
+    for (const name of preset.extra ?? []) extra.add(checkName(`options.presets[${i}].extra`, name));
+  });
+  if (options.extra !== undefined && !Array.isArray(options.extra)) {
+    throw new TypeError('createCodec: options.extra must be an array of entry names');
+  }
+  for (const name of options.extra ?? []) extra.add(checkName('options.extra', name));
+  const limits = options.limits ?? {};
+  const maxValueLength = limits.maxValueLength ?? DEFAULT_VALUE_RULES.maxValueLength;
+  const maxHeaderBytes = limits.maxHeaderBytes ?? DEFAULT_VALUE_RULES.maxHeaderBytes;
+  if (!Number.isInteger(maxValueLength) || maxValueLength < 1) {
+    throw new TypeError('createCodec: options.limits.maxValueLength must be a positive integer');
+  }
+  if (!Number.isInteger(maxHeaderBytes) || maxHeaderBytes < maxValueLength) {
+    throw new TypeError('createCodec: options.limits.maxHeaderBytes must be an integer >= maxValueLength');
+  }
+  const valuePattern = limits.valuePattern ?? DEFAULT_VALUE_RULES.valuePattern;
+  if (!(valuePattern instanceof RegExp) || valuePattern.global || valuePattern.sticky) {
+    throw new TypeError('createCodec: options.limits.valuePattern must be a RegExp without the g or y flag');
+  }
+  if (options.onDrop !== undefined && typeof options.onDrop !== 'function') {
+    throw new TypeError('createCodec: options.onDrop must be a function');
+  }
+  const write = options.write ?? {};
+  return {
+    headers,
+    baggage,
+    readBaggage: options.baggage !== false,
+    extra: [...extra],
+    writeHeaders: write.headers ?? true,
+    writeBaggage: (write.baggage ?? true) && options.baggage !== false,
+    writePresets: write.presets ?? true,
+    presetHeaders,
+    presetBaggage,
+    rules: { maxValueLength, valuePattern, maxHeaderBytes },
+    onDrop: options.onDrop,
+  };
+}
+
+function report(codec: ResolvedCodec, errors: InvalidTagError[] | undefined, error: InvalidTagError): InvalidTagError[] {
+  if (codec.onDrop !== undefined) {
+    try {
+      codec.onDrop(error);
+    } catch {
+      // Reporting must never break extraction.
+    }
+  }
+  if (errors === undefined) return [error];
+  errors.push(error);
+  return errors;
+}
+
+/** Mutable scratch for one extraction; keeps `extract` to one small allocation. */
+interface Found {
+  color: string | undefined;
+  user: string | undefined;
+  shadow: boolean | undefined;
+  extra: Record<string, string> | undefined;
+  passthrough: string[] | undefined;
+  errors: InvalidTagError[] | undefined;
+}
+
+function accept(codec: ResolvedCodec, found: Found, field: Field, source: string, raw: string): boolean {
+  // Proxies often send a header with an empty value; it claims nothing.
+  if (raw === '') return false;
+  if (field === 'shadow') {
+    const flag = parseShadowFlag(raw);
+    if (flag === undefined) {
+      found.errors = report(codec, found.errors, new InvalidTagError('malformed', source, 'shadow flag must be 1/0, true/false or on/off'));
+      return false;
+    }
+    found.shadow = flag;
+    return true;
+  }
+  const error = checkValue(codec.rules, source, raw);
+  if (error !== undefined) {
+    found.errors = report(codec, found.errors, error);
+    return false;
+  }
+  found[field] = raw;
+  return true;
+}
+
+function readBaggage(codec: ResolvedCodec, found: Found, header: string): void {
+  // Oversized baggage keeps the whole members that fit (and reports the rest):
+  // the spec forbids cutting a member, not keeping the first ones.
+  const members = parseBaggage(header, {
+    maxBytes: codec.rules.maxHeaderBytes,
+    onInvalid: (error) => {
+      found.errors = report(codec, found.errors, error);
+    },
+  });
+  for (const member of members) {
+    let used = false;
+    for (const field of FIELDS) {
+      const rank = codec.baggage[field].indexOf(member.key);
+      if (rank === -1) continue;
+      used = true;
+      // A dedicated header outranks baggage; among baggage keys the first listed wins.
+      if (found[field] === undefined) accept(codec, found, field, `baggage ${member.key}`, member.value);
+    }
+    if (!used && codec.extra.includes(member.key)) {
+      used = true;
+      if (found.extra?.[member.key] === undefined && member.value !== '') {
+        const error = checkValue(codec.rules, `baggage ${member.key}`, member.value);
+        if (error === undefined) (found.extra ??= Object.create(null) as Record<string, string>)[member.key] = member.value;
+        else found.errors = report(codec, found.errors, error);
+      }
+    }
+    if (!used) (found.passthrough ??= []).push(member.raw);
+  }
+}
+
 /**
+ * Creates a codec that reads tags from carriers (headers, metadata) and writes
+ * them back. Options are checked here, once.
+ *
+ * Precedence when sources disagree: dyeline's own header > a preset's header
+ * (in preset order) > dyeline's baggage key > a preset's baggage key.
+ *
  * @throws {TypeError} naming the option when the options are invalid.
  */
-export function createCodec(_options?: CodecOptions): Codec {
-  throw new Error('not implemented');
+export function createCodec(options: CodecOptions = {}): Codec {
+  const codec = resolve(options);
+
+  function extract<C>(carrier: C, getter: CarrierGetter<C>): ExtractResult {
+    let found: Found | undefined;
+    for (const field of FIELDS) {
+      for (const name of codec.headers[field]) {
+        const raw = getter.get(carrier, name);
+        if (raw === undefined) continue;
+        found ??= { color: undefined, user: undefined, shadow: undefined, extra: undefined, passthrough: undefined, errors: undefined };
+        if (accept(codec, found, field, name, raw)) break;
+      }
+    }
+    for (const name of codec.extra) {
+      const raw = getter.get(carrier, name);
+      if (raw === undefined || raw === '') continue;
+      found ??= { color: undefined, user: undefined, shadow: undefined, extra: undefined, passthrough: undefined, errors: undefined };
+      const error = checkValue(codec.rules, name, raw);
+      if (error === undefined) (found.extra ??= Object.create(null) as Record<string, string>)[name] = raw;
+      else found.errors = report(codec, found.errors, error);
+    }
+    if (codec.readBaggage) {
+      const header = getter.get(carrier, 'baggage');
+      if (header !== undefined && header !== '') {
+        found ??= { color: undefined, user: undefined, shadow: undefined, extra: undefined, passthrough: undefined, errors: undefined };
+        readBaggage(codec, found, header);
+      }
+    }
+    if (found === undefined) return NOTHING;
+    const fields: string[] = [];
+    if (found.color !== undefined) fields.push('color');
+    if (found.user !== undefined) fields.push('user');
+    if (found.shadow === true) fields.push('shadow');
+    if (found.extra !== undefined) for (const key of Object.keys(found.extra)) fields.push(`extra:${key}`);
+    const tag = createTag({
+      color: found.color,
+      user: found.user,
+      shadow: found.shadow,
+      extra: found.extra,
+      passthroughBaggage: found.passthrough === undefined ? undefined : joinBaggage(found.passthrough),
+    });
+    return { tag, fields, errors: found.errors };
+  }
+
+  function inject<C>(tag: Tag, carrier: C, accessor: CarrierSetter<C> | CarrierAccessor<C>, injectOptions?: { overwrite?: boolean }): void {
+    if (tag === EMPTY_TAG) return;
+    const overwrite = injectOptions?.overwrite === true;
+    const reader = 'get' in accessor ? accessor : undefined;
+    let dropped: InvalidTagError[] | undefined;
+    const drop = (error: InvalidTagError): void => {
+      dropped = report(codec, dropped, error);
+    };
+    const setHeader = (name: string, value: string): void => {
+      if (!overwrite && reader !== undefined && reader.get(carrier, name) !== undefined) return;
+      accessor.set(carrier, name, value);
+    };
+    // Nothing is written that extract would refuse: a tag built in code is
+    // checked like one from the wire, so a bad value is dropped and reported
+    // instead of making setHeader throw into the request.
+    const writable = (field: string, value: string | undefined): string | undefined => {
+      if (value === undefined) return undefined;
+      const error = checkValue(codec.rules, field, value) ??
+        (PRINTABLE.test(value) ? undefined : new InvalidTagError('bad-charset', field, 'not a printable ASCII header value'));
+      if (error === undefined) return value;
+      drop(error);
+      return undefined;
+    };
+    const values: Record<Field, string | undefined> = {
+      color: writable('color', tag.color),
+      user: writable('user', tag.user),
+      shadow: tag.shadow ? '1' : undefined,
+    };
+    const keys: string[] = [];
+    const members: string[] = [];
+    const member = (key: string, value: string): void => {
+      keys.push(key);
+      members.push(`${key}=${encodeBaggageValue(value)}`);
+    };
+    for (const field of FIELDS) {
+      const value = values[field];
+      if (value === undefined) continue;
+      if (codec.writeHeaders && codec.headers[field].length > 0 && codec.headers[field][0] !== codec.presetHeaders[field][0]) {
+        setHeader(codec.headers[field][0] as string, value);
+      }
+      if (codec.writePresets) for (const name of codec.presetHeaders[field]) setHeader(name, value);
+      if (!codec.writeBaggage) continue;
+      const own = codec.baggage[field][0];
+      if (own !== undefined && own !== codec.presetBaggage[field][0]) member(own, value);
+      if (codec.writePresets) for (const key of codec.presetBaggage[field]) member(key, value);
+    }
+    for (const key of Object.keys(tag.extra)) {
+      // Only configured entries: an arbitrary key would become an arbitrary header name.
+      if (!codec.extra.includes(key)) {
+        drop(new InvalidTagError('not-allowed', `extra:${key}`, 'not in options.extra or a preset; not written'));
+        continue;
+      }
+      const value = writable(`extra:${key}`, tag.extra[key]);
+      if (value === undefined) continue;
+      if (codec.writeHeaders) setHeader(key, value);
+      if (codec.writeBaggage) member(key, value);
+    }
+    if (!codec.writeBaggage) return;
+    // Re-parsed, not split: a passthrough string built in code may hold anything.
+    const passthrough = tag.passthroughBaggage === undefined ? [] : parseBaggage(tag.passthroughBaggage, drop);
+    if (members.length === 0 && passthrough.length === 0) return;
+    const existing = reader?.get(carrier, 'baggage');
+    const onCarrier = existing === undefined || existing === '' ? [] : parseBaggage(existing, drop);
+    // Each key once. Members already on the carrier win (unless overwrite),
+    // then the tag's entries, then the incoming request's unrelated members.
+    const seen = new Set<string>();
+    const out: string[] = [];
+    const add = (key: string, raw: string): void => {
+      if (seen.has(key)) return;
+      seen.add(key);
+      out.push(raw);
+    };
+    if (!overwrite) for (const m of onCarrier) add(m.key, m.raw);
+    for (let i = 0; i < members.length; i++) add(keys[i] as string, members[i] as string);
+    if (overwrite) for (const m of onCarrier) add(m.key, m.raw);
+    for (const m of passthrough) add(m.key, m.raw);
+    const value = joinBaggage(out, { onInvalid: drop });
+    if (value !== undefined && value !== existing) accessor.set(carrier, 'baggage', value);
+  }
+
+  return { extract, inject };
 }
+
+const NOTHING: ExtractResult = Object.freeze({ tag: EMPTY_TAG, fields: Object.freeze([]) as readonly string[], errors: undefined });

@@ -21,7 +21,18 @@ export {
 export { fetchHeadersAccessor, headerRecordAccessor, incomingHeadersGetter } from './carrier.js';
 export type { CarrierAccessor, CarrierGetter, CarrierSetter } from './carrier.js';
 export { createCodec } from './codec.js';
-export type { Codec, CodecOptions, CodecPreset, ExtractResult, TagHeaderNames } from './codec.js';
+export { presets } from './presets.js';
+export {
+  BAGGAGE_MAX_BYTES,
+  BAGGAGE_MAX_MEMBERS,
+  decodeBaggageValue,
+  encodeBaggageValue,
+  formatBaggageEntry,
+  joinBaggage,
+  parseBaggage,
+} from './baggage.js';
+export type { BaggageLimits, BaggageMember } from './baggage.js';
+export type { Codec, CodecOptions, CodecPreset, ExtractResult, PresetFieldNames, TagHeaderNames } from './codec.js';
 export { createTrustPolicy, signTag } from './trust.js';
 export type { SignOptions, TrustDecision, TrustOptions, TrustPolicy, TrustRequest } from './trust.js';
 export { createIngress } from './ingress.js';

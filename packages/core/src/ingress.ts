@@ -1,9 +1,13 @@
-// STUB — signatures are fixed; the core-wire helper implements the bodies.
 import type { CarrierGetter } from './carrier.js';
+import { createCodec } from './codec.js';
 import type { CodecOptions, Codec } from './codec.js';
 import type { DyelineError } from './errors.js';
+import { InvalidTagError } from './invalid-tag-error.js';
+import { EMPTY_TAG } from './tag.js';
 import type { Tag } from './tag.js';
-import type { TrustOptions } from './trust.js';
+import { createTrustPolicy } from './trust.js';
+import type { TrustOptions, TrustPolicy } from './trust.js';
+import { UntrustedTagError } from './untrusted-tag-error.js';
 
 /** Options shared by every ingress (koa, express, grpc): codec + trust + policy. */
 export interface IngressOptions extends CodecOptions {
@@ -42,10 +46,106 @@ export interface IngressResult {
 export interface Ingress {
   read<C>(carrier: C, getter: CarrierGetter<C>, remoteAddress: string | undefined): IngressResult;
   readonly codec: Codec;
+  readonly trust: TrustPolicy;
   readonly stats: Readonly<IngressStats>;
 }
 
-/** @throws {TypeError} naming the option when the options are invalid. */
-export function createIngress(_options?: IngressOptions): Ingress {
-  throw new Error('not implemented');
+/** A caller may not ask for more than an hour; anything longer is a mistake or an attack. */
+const MAX_DEADLINE_MS = 3_600_000;
+const DEADLINE = /^[0-9]{1,7}$/;
+
+const NOTHING: IngressResult = Object.freeze({ tag: EMPTY_TAG, trusted: false, rejected: undefined, deadlineMs: undefined });
+
+/**
+ * Builds the ingress pipeline every server adapter runs per request: read the
+ * tag (codec), judge the caller (trust policy), apply the drop/reject policy,
+ * read the caller's deadline. Reading never throws.
+ *
+ * @throws {TypeError} naming the option when the options are invalid.
+ */
+export function createIngress(options: IngressOptions = {}): Ingress {
+  const onError = options.onError;
+  if (onError !== undefined && typeof onError !== 'function') throw new TypeError('createIngress: options.onError must be a function');
+  for (const name of ['onInvalid', 'onUntrusted'] as const) {
+    const value = options[name];
+    if (value !== undefined && value !== 'drop' && value !== 'reject') {
+      throw new TypeError(`createIngress: options.${name} must be 'drop' or 'reject', got ${JSON.stringify(value)}`);
+    }
+  }
+  const rejectInvalid = options.onInvalid === 'reject';
+  const rejectUntrusted = options.onUntrusted === 'reject';
+  const deadlineHeader = options.deadlineHeader === undefined ? 'x-dyeline-deadline-ms' : options.deadlineHeader;
+  if (deadlineHeader !== false && (typeof deadlineHeader !== 'string' || !/^[a-z0-9-]+$/.test(deadlineHeader))) {
+    throw new TypeError('createIngress: options.deadlineHeader must be a lowercase header name or false');
+  }
+  const codec = createCodec(options);
+  const trust = createTrustPolicy(options.trust);
+  const stats: IngressStats = { requests: 0, untrustedDrops: 0, invalidDrops: 0, signatureRejected: 0, rejected: 0 };
+
+  const report = (error: DyelineError): void => {
+    if (onError === undefined) return;
+    try {
+      onError(error);
+    } catch {
+      // Observing must never break a request.
+    }
+  };
+
+  function read<C>(carrier: C, getter: CarrierGetter<C>, remoteAddress: string | undefined): IngressResult {
+    stats.requests++;
+    let rejected: DyelineError | undefined;
+    let deadlineMs: number | undefined;
+    if (deadlineHeader !== false) {
+      const raw = getter.get(carrier, deadlineHeader);
+      if (raw !== undefined) {
+        if (DEADLINE.test(raw) && raw !== '0' && Number(raw) > 0) {
+          deadlineMs = Math.min(Number(raw), MAX_DEADLINE_MS);
+        } else {
+          stats.invalidDrops++;
+          const error = new InvalidTagError('malformed', deadlineHeader, 'must be a positive whole number of milliseconds');
+          report(error);
+          if (rejectInvalid) rejected = error;
+        }
+      }
+    }
+    const extracted = codec.extract(carrier, getter);
+    if (extracted.errors !== undefined) {
+      stats.invalidDrops += extracted.errors.length;
+      for (const error of extracted.errors) report(error);
+      if (rejectInvalid) rejected ??= extracted.errors[0];
+    }
+    const claimed = extracted.tag;
+    if (extracted.fields.length === 0) {
+      if (claimed === EMPTY_TAG && deadlineMs === undefined && rejected === undefined) return NOTHING;
+      if (rejected !== undefined) stats.rejected++;
+      return { tag: claimed, trusted: false, rejected, deadlineMs };
+    }
+    const decision = trust.judge({ remoteAddress, header: (name) => getter.get(carrier, name) }, claimed);
+    let tag = claimed;
+    if (!decision.trusted) {
+      tag = trust.restrict(claimed);
+      const lost = extracted.fields.filter((field) => {
+        if (field === 'color') return tag.color === undefined;
+        if (field === 'user') return tag.user === undefined;
+        if (field === 'shadow') return !tag.shadow;
+        return tag.extra[field.slice(6)] === undefined;
+      });
+      if (decision.signatureError !== undefined) {
+        stats.signatureRejected++;
+        const error = new UntrustedTagError(extracted.fields, `signed tag refused: ${decision.signatureError}`);
+        report(error);
+        if (rejectUntrusted) rejected ??= error;
+      }
+      if (lost.length > 0) {
+        stats.untrustedDrops += lost.length;
+        const error = new UntrustedTagError(lost, `untrusted caller ${remoteAddress ?? '(unknown)'} may not set ${lost.join(', ')}`);
+        report(error);
+        if (rejectUntrusted) rejected ??= error;
+      }
+    }
+    if (rejected !== undefined) stats.rejected++;
+    return { tag, trusted: decision.trusted, rejected, deadlineMs };
+  }
+
+  return { read, codec, trust, stats };
 }

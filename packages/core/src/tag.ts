@@ -124,11 +124,13 @@ export function createTag(init: TagInit = {}): Tag {
   if (
     init.color === undefined &&
     init.user === undefined &&
-    init.shadow !== true &&
+    (init.shadow === undefined || init.shadow === false) &&
     init.extra === undefined &&
     init.passthroughBaggage === undefined
   ) {
     return EMPTY_TAG;
   }
-  return new Tag(init);
+  const tag = new Tag(init);
+  // Empty strings and an empty extra record also make an empty tag; keep it the shared one.
+  return tag.isEmpty ? EMPTY_TAG : tag;
 }

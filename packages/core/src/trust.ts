@@ -1,5 +1,10 @@
-// STUB — signatures are fixed; the core-wire helper implements the bodies.
+import { compileCidrs } from './cidr.js';
+import { verifyTagSignature } from './signing.js';
+import { createTag } from './tag.js';
 import type { Tag } from './tag.js';
+
+export { signTag } from './signing.js';
+export type { SignOptions } from './signing.js';
 
 /** What a trust decision may look at. */
 export interface TrustRequest {
@@ -41,24 +46,93 @@ export interface TrustPolicy {
   judge(request: TrustRequest, claimed: Tag): TrustDecision;
   /** Removes what an untrusted caller may not set. */
   restrict(claimed: Tag): Tag;
+  /** The header that carries signed tags, or `undefined` without signing. */
+  readonly signatureHeader: string | undefined;
 }
 
-/** @throws {TypeError} naming the option when the options are invalid. */
-export function createTrustPolicy(_options?: TrustOptions): TrustPolicy {
-  throw new Error('not implemented');
-}
+const BY_CIDR: TrustDecision = Object.freeze({ trusted: true, via: 'cidr', signatureError: undefined });
+const BY_FUNCTION: TrustDecision = Object.freeze({ trusted: true, via: 'function', signatureError: undefined });
+const BY_SIGNATURE: TrustDecision = Object.freeze({ trusted: true, via: 'signature', signatureError: undefined });
+const UNTRUSTED: TrustDecision = Object.freeze({ trusted: false, via: 'none', signatureError: undefined });
 
-/** Options of {@link signTag}. */
-export interface SignOptions {
-  keyId: string;
-  key: string | Buffer;
-  /** Lifetime in seconds. Default 300. */
-  ttlSeconds?: number;
-  /** Unix seconds to sign at; default now. */
-  now?: number;
-}
+/**
+ * Builds the policy that decides which tag fields a caller may set. By
+ * default nobody is trusted and an untrusted caller may set nothing: the tag
+ * is whatever the edge derives.
+ *
+ * @throws {TypeError} naming the option when the options are invalid.
+ */
+export function createTrustPolicy(options: TrustOptions = {}): TrustPolicy {
+  const allow = new Set(options.allowUntrusted ?? []);
+  for (const field of allow) {
+    if (field !== 'color' && field !== 'user' && field !== 'extra') {
+      throw new TypeError(
+        `createTrustPolicy: options.allowUntrusted may hold 'color', 'user' and 'extra' only, got ${JSON.stringify(field)}` +
+          ((field as string) === 'shadow' ? ' (shadow is only ever set by trusted callers)' : ''),
+      );
+    }
+  }
+  if (options.trustedCidrs !== undefined && !Array.isArray(options.trustedCidrs)) {
+    throw new TypeError('createTrustPolicy: options.trustedCidrs must be an array of CIDR strings');
+  }
+  const cidrs = options.trustedCidrs === undefined || options.trustedCidrs.length === 0
+    ? undefined
+    : compileCidrs('createTrustPolicy: options.trustedCidrs', options.trustedCidrs);
+  if (options.isTrusted !== undefined && typeof options.isTrusted !== 'function') {
+    throw new TypeError('createTrustPolicy: options.isTrusted must be a function');
+  }
+  const isTrusted = options.isTrusted;
+  let keys: Map<string, string | Buffer> | undefined;
+  let signatureHeader: string | undefined;
+  let maxSkew = 30;
+  if (options.signing !== undefined) {
+    const entries = Object.entries(options.signing.keys ?? {});
+    if (entries.length === 0) throw new TypeError('createTrustPolicy: options.signing.keys must name at least one key');
+    for (const [id, key] of entries) {
+      if ((typeof key !== 'string' && !Buffer.isBuffer(key)) || key.length < 16) {
+        throw new TypeError(`createTrustPolicy: options.signing.keys.${id} must be a secret of at least 16 bytes`);
+      }
+    }
+    keys = new Map(entries);
+    signatureHeader = options.signing.header ?? 'x-dyeline-signature';
+    if (!/^[a-z0-9-]+$/.test(signatureHeader)) throw new TypeError('createTrustPolicy: options.signing.header must be a lowercase header name');
+    maxSkew = options.signing.maxSkewSeconds ?? 30;
+    if (!Number.isInteger(maxSkew) || maxSkew < 0 || maxSkew > 3600) {
+      throw new TypeError('createTrustPolicy: options.signing.maxSkewSeconds must be an integer 0..3600');
+    }
+  }
 
-/** Produces the signature header value for `tag`, for load generators and edge proxies. */
-export function signTag(_tag: Tag, _options: SignOptions): string {
-  throw new Error('not implemented');
+  return {
+    signatureHeader,
+    judge(request, claimed) {
+      if (cidrs?.has(request.remoteAddress) === true) return BY_CIDR;
+      if (isTrusted !== undefined) {
+        let verdict = false;
+        try {
+          verdict = isTrusted(request) === true;
+        } catch {
+          // A throwing user hook means "not trusted", never a crashed request.
+        }
+        if (verdict) return BY_FUNCTION;
+      }
+      if (keys !== undefined && signatureHeader !== undefined) {
+        const header = request.header(signatureHeader);
+        if (header !== undefined) {
+          const error = verifyTagSignature(header, claimed, keys, maxSkew, Math.floor(Date.now() / 1000));
+          return error === undefined ? BY_SIGNATURE : { trusted: false, via: 'none', signatureError: error };
+        }
+      }
+      return UNTRUSTED;
+    },
+    restrict(claimed) {
+      return createTag({
+        color: allow.has('color') ? claimed.color : undefined,
+        user: allow.has('user') ? claimed.user : undefined,
+        shadow: false,
+        extra: allow.has('extra') ? claimed.extra : undefined,
+        // Unrelated baggage is somebody else's context, not a claim on ours.
+        passthroughBaggage: claimed.passthroughBaggage,
+      });
+    },
+  };
 }

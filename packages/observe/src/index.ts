@@ -1,1 +1,3 @@
-export {};
+export { contextLossDetector } from './context-loss-detector.js';
+export type { ContextLossDetector, ContextLossDetectorOptions, ContextLossReport } from './context-loss-detector.js';
+export type { CallSite } from './call-site.js';

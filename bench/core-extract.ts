@@ -1,0 +1,67 @@
+// Micro-benchmark of the ingress read path of @dyeline/core (extract + trust +
+// validation), without any server. Interleaved rounds, median ns per read.
+//   node --import tsx bench/core-extract.ts [--rounds 15] [--ops 200000]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
+import { join } from 'node:path';
+import { createIngress, incomingHeadersGetter } from '../packages/core/src/index.js';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? fallback : Number(process.argv[i + 1]);
+}
+const rounds = arg('rounds', 15);
+const ops = arg('ops', 200_000);
+
+// A request's usual headers, so lookups cost what they cost in a real server.
+const common: IncomingHttpHeaders = {
+  host: '127.0.0.1:3000',
+  'user-agent': 'autocannon',
+  accept: '*/*',
+  'accept-encoding': 'gzip',
+  connection: 'keep-alive',
+};
+const scenarios: Record<string, IncomingHttpHeaders> = {
+  'empty': { ...common },
+  'x-color + x-user': { ...common, 'x-color': 'feature-42', 'x-user': 'alice' },
+  'baggage, 10 members': {
+    ...common,
+    baggage: 'color=feature-42,user=alice,k1=v1,k2=v2;p,k3=v%203,k4=v4,k5=v5,k6=v6,k7=v7,k8=v8',
+  },
+  // Hostile: 8 KB of invalid members plus an oversized header; must stay cheap.
+  'hostile 8 KB': { ...common, baggage: 'novalue,'.repeat(1000), 'x-color': 'x'.repeat(9000) },
+};
+
+// Trusted loopback: the whole path (extract, trust, restrict skipped) runs.
+const ingress = createIngress({ trust: { trustedCidrs: ['127.0.0.0/8', '::1/128'] }, onError: () => {} });
+
+let sink = 0;
+function round(headers: IncomingHttpHeaders): number {
+  // The hostile case is ~500× slower; fewer ops keep every round about as long.
+  const n = headers.baggage !== undefined && headers.baggage.length > 1000 ? Math.ceil(ops / 50) : ops;
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) {
+    const result = ingress.read(headers, incomingHeadersGetter, '127.0.0.1');
+    if (result.tag.color !== undefined) sink++;
+  }
+  return Number(process.hrtime.bigint() - start) / n;
+}
+
+const names = Object.keys(scenarios);
+const samples: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+for (const name of names) round(scenarios[name]!); // warm-up
+for (let r = 0; r < rounds; r++) for (const name of names) samples[name]!.push(round(scenarios[name]!));
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
+const base = median(samples.empty!);
+const results = names.map((name) => ({ scenario: name, medianNsPerOp: Math.round(median(samples[name]!)), ratioToEmpty: +(median(samples[name]!) / base).toFixed(2) }));
+console.log(`ingress.read, ${rounds} interleaved rounds × ${ops} ops, Node ${process.version}`);
+console.table(results);
+if (sink < 0) console.log(sink);
+
+const dir = join(import.meta.dirname, 'results');
+mkdirSync(dir, { recursive: true });
+writeFileSync(join(dir, 'core-extract.json'), `${JSON.stringify({ node: process.version, rounds, ops, results, at: new Date().toISOString() }, null, 2)}\n`);

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { checkTargets, summarize } from './report.js';
+import type { Sample } from './report.js';
+import type { ScenarioName } from './scenarios.js';
+import { median } from './stats.js';
+
+const sample = (rps: number, cpuUsPerRequest: number): Sample => ({ round: 1, rps, p99Ms: 1, cpuUsPerRequest, errors: 0 });
+
+describe('bench/http report', () => {
+  it('takes medians, odd and even', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNaN();
+  });
+
+  it('compares added CPU against the als.run and cls-rtracer baselines, and the hop by req/s', () => {
+    const samples = new Map<ScenarioName, Sample[]>([
+      ['koa', [sample(50_000, 20), sample(40_000, 22), sample(45_000, 20)]],
+      ['koa+als', [sample(45_000, 25)]],
+      ['koa+dyeline', [sample(44_000, 26)]],
+      ['koa+cls-rtracer', [sample(30_000, 30)]],
+      ['hop-by-hand', [sample(10_000, 100)]],
+      ['hop-dyeline', [sample(9_000, 110)]],
+    ]);
+    const summary = summarize(samples);
+    expect(summary.get('koa')?.rps).toBe(45_000);
+    expect(summary.get('koa+dyeline')?.addedCpuUs).toBe(6);
+    const targets = checkTargets(summary);
+    expect(targets[0]).toMatchObject({ value: 6 / 5, pass: true });
+    expect(targets[1]).toMatchObject({ value: 0.6, pass: true });
+    expect(targets[2]).toMatchObject({ value: 0.9, pass: false });
+    expect(targets[3]?.pass).toBeUndefined();
+  });
+});

@@ -1,0 +1,100 @@
+import { SCENARIOS } from './scenarios.js';
+import type { ScenarioName } from './scenarios.js';
+import { median } from './stats.js';
+
+/** One measurement of one scenario in one round. */
+export interface Sample {
+  round: number;
+  rps: number;
+  p99Ms: number;
+  cpuUsPerRequest: number;
+  errors: number;
+}
+
+/** Medians over the rounds, and ratios against the scenario's bare baseline. */
+export interface Summary {
+  rps: number;
+  p99Ms: number;
+  cpuUsPerRequest: number;
+  errors: number;
+  baseline: ScenarioName;
+  rpsVsBaseline: number;
+  cpuVsBaseline: number;
+  addedCpuUs: number;
+}
+
+/** A target from the issue, checked on the medians. */
+export interface TargetCheck {
+  name: string;
+  value: number;
+  limit: string;
+  /** `undefined` when a scenario it needs was not run. */
+  pass: boolean | undefined;
+}
+
+export function summarize(samples: ReadonlyMap<ScenarioName, readonly Sample[]>): Map<ScenarioName, Summary> {
+  const medians = new Map<ScenarioName, { rps: number; p99Ms: number; cpuUsPerRequest: number; errors: number }>();
+  for (const [name, list] of samples) {
+    medians.set(name, {
+      rps: median(list.map((s) => s.rps)),
+      p99Ms: median(list.map((s) => s.p99Ms)),
+      cpuUsPerRequest: median(list.map((s) => s.cpuUsPerRequest)),
+      errors: list.reduce((sum, s) => sum + s.errors, 0),
+    });
+  }
+  const out = new Map<ScenarioName, Summary>();
+  for (const scenario of SCENARIOS) {
+    const own = medians.get(scenario.name);
+    if (own === undefined) continue;
+    const base = medians.get(scenario.baseline);
+    out.set(scenario.name, {
+      ...own,
+      baseline: scenario.baseline,
+      rpsVsBaseline: base === undefined ? Number.NaN : own.rps / base.rps,
+      cpuVsBaseline: base === undefined ? Number.NaN : own.cpuUsPerRequest / base.cpuUsPerRequest,
+      addedCpuUs: base === undefined ? Number.NaN : own.cpuUsPerRequest - base.cpuUsPerRequest,
+    });
+  }
+  return out;
+}
+
+export function checkTargets(summary: ReadonlyMap<ScenarioName, Summary>): TargetCheck[] {
+  const added = (name: ScenarioName): number => summary.get(name)?.addedCpuUs ?? Number.NaN;
+  const rpsRatio = (name: ScenarioName): number => summary.get(name)?.rpsVsBaseline ?? Number.NaN;
+  const verdict = (value: number, ok: (v: number) => boolean): boolean | undefined => (Number.isNaN(value) ? undefined : ok(value));
+  const ingressVsAls = added('koa+dyeline') / added('koa+als');
+  const ingressVsRtracer = added('koa+dyeline') / added('koa+cls-rtracer');
+  const hop = rpsRatio('hop-dyeline');
+  return [
+    { name: 'koa ingress added CPU / als.run added CPU', value: ingressVsAls, limit: '≤ 1.2', pass: verdict(ingressVsAls, (v) => v <= 1.2) },
+    { name: 'koa ingress added CPU / cls-rtracer added CPU', value: ingressVsRtracer, limit: '< 1', pass: verdict(ingressVsRtracer, (v) => v < 1) },
+    { name: 'hop req/s: dyeline / by hand', value: hop, limit: '≥ 0.93', pass: verdict(hop, (v) => v >= 0.93) },
+    { name: 'hop req/s: OpenTelemetry / by hand (reference)', value: rpsRatio('hop-otel'), limit: 'info', pass: undefined },
+  ];
+}
+
+const fixed = (value: number, digits: number): string => (Number.isNaN(value) ? '-' : value.toFixed(digits));
+
+export function formatReport(summary: ReadonlyMap<ScenarioName, Summary>, targets: readonly TargetCheck[]): string {
+  const header = ['scenario', 'req/s', 'p99 ms', 'CPU µs/req', 'vs', 'req/s ratio', 'CPU ratio', '+CPU µs', 'errors'];
+  const rows = [...summary].map(([name, s]) => [
+    name,
+    fixed(s.rps, 0),
+    fixed(s.p99Ms, 1),
+    fixed(s.cpuUsPerRequest, 1),
+    s.baseline === name ? '' : s.baseline,
+    s.baseline === name ? '' : fixed(s.rpsVsBaseline, 3),
+    s.baseline === name ? '' : fixed(s.cpuVsBaseline, 3),
+    s.baseline === name ? '' : fixed(s.addedCpuUs, 1),
+    String(s.errors),
+  ]);
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] as string).length)));
+  const render = (cells: readonly string[]): string =>
+    cells.map((cell, i) => (i === 0 || i === 4 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join('  ');
+  const lines = [render(header), ...rows.map(render), ''];
+  for (const target of targets) {
+    const verdict = target.pass === undefined ? (target.limit === 'info' ? '' : 'n/a') : target.pass ? 'PASS' : 'MISS';
+    lines.push(`${target.name.padEnd(48)} ${fixed(target.value, 3).padStart(7)}  ${target.limit.padEnd(6)} ${verdict}`.trimEnd());
+  }
+  return lines.join('\n');
+}

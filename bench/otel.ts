@@ -1,0 +1,213 @@
+// A service traced by OpenTelemetry (http instrumentation) that receives a
+// request with W3C baggage and calls a downstream service, propagating it:
+//   otel           OTel alone: W3CTraceContext + W3CBaggage propagators
+//   otel+dyeline   the same with DyelinePropagator instead of W3CBaggage,
+//                  dyeline ingress (parse + trust + ALS) and the span processor
+//   dyeline        dyeline ingress alone (no OTel), for the cls-hooked pair
+//   dyeline+cls    the same plus the cls-hooked bridge (cost of cls-hooked)
+// Each variant runs in its own process; autocannon drives them in
+// interleaved rounds; we print medians of req/s and of server CPU µs/request.
+//   node --import tsx bench/otel.ts [--rounds 5] [--seconds 2] [--connections 16]
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type * as NodeHttp from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+const VARIANTS = ['otel', 'otel+dyeline', 'dyeline', 'dyeline+cls'] as const;
+type Variant = (typeof VARIANTS)[number] | 'downstream';
+const BAGGAGE = 'color=feature-42,user=alice,k1=v1,k2=v2';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? fallback : (process.argv[i + 1] as string);
+}
+
+// ---------------------------------------------------------------- services
+
+async function serve(variant: Variant, downstream: string): Promise<void> {
+  const usesOtel = variant === 'otel' || variant === 'otel+dyeline';
+  if (usesOtel) {
+    const { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } = await import('@opentelemetry/core');
+    const { registerInstrumentations } = await import('@opentelemetry/instrumentation');
+    const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http');
+    const { BatchSpanProcessor, NodeTracerProvider } = await import('@opentelemetry/sdk-trace-node');
+    const { DyelinePropagator, dyelineSpanProcessor } = await import('../packages/otel/dist/index.js');
+    // Spans are built, processed and batched as in production, then dropped.
+    const exporter = { export: (_spans: unknown, done: (r: { code: number }) => void) => done({ code: 0 }), shutdown: () => Promise.resolve() };
+    const batch = new BatchSpanProcessor(exporter);
+    const dyeline = variant === 'otel+dyeline';
+    const provider = new NodeTracerProvider({ spanProcessors: dyeline ? [dyelineSpanProcessor(), batch] : [batch] });
+    provider.register({
+      propagator: new CompositePropagator({
+        propagators: [new W3CTraceContextPropagator(), dyeline ? new DyelinePropagator() : new W3CBaggagePropagator()],
+      }),
+    });
+    registerInstrumentations({ instrumentations: [new HttpInstrumentation()], tracerProvider: provider });
+  }
+  const http = createRequire(import.meta.url)('node:http') as typeof NodeHttp;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const callDownstream = (res: ServerResponse): void => {
+    http
+      .get(downstream, { agent }, (down) => {
+        let body = '';
+        down.setEncoding('utf8');
+        down.on('data', (c: string) => (body += c));
+        down.on('end', () => res.end(body));
+      })
+      .on('error', () => {
+        res.statusCode = 502;
+        res.end();
+      });
+  };
+  let handle: (req: IncomingMessage, res: ServerResponse) => void;
+  if (variant === 'downstream') {
+    handle = (req, res) => res.end(String(req.headers.baggage ?? ''));
+  } else if (variant === 'otel') {
+    handle = (_req, res) => callDownstream(res);
+  } else {
+    const { createIngress, incomingHeadersGetter, runWithTag } = await import('../packages/core/dist/index.js');
+    const ingress = createIngress({ trust: { trustedCidrs: ['127.0.0.1/32'] } });
+    let wrap = (fn: () => void): void => fn();
+    if (variant === 'dyeline+cls') {
+      const { createNamespace } = await import('cls-hooked');
+      const { clsHookedBridge } = await import('../packages/observe/dist/cls-hooked.js');
+      const bridge = clsHookedBridge(createNamespace('bench'));
+      wrap = (fn) => bridge.run(fn);
+    }
+    handle = (req, res) => {
+      const { tag } = ingress.read(req.headers, incomingHeadersGetter, req.socket.remoteAddress);
+      runWithTag(tag, () => wrap(() => callDownstream(res)));
+    };
+  }
+  const server = http.createServer((req, res) => {
+    if (req.url === '/__cpu') {
+      const { user, system } = process.cpuUsage();
+      res.end(String(user + system));
+      return;
+    }
+    handle(req, res);
+  });
+  // A clean exit, so that `node --cpu-prof` writes its profile.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(0));
+  server.listen(0, '127.0.0.1', () => {
+    process.stdout.write(`${JSON.stringify({ port: (server.address() as { port: number }).port })}\n`);
+  });
+}
+
+// ---------------------------------------------------------------- driver
+
+function start(variant: Variant, downstream = ''): Promise<{ child: ChildProcess; url: string }> {
+  const self = fileURLToPath(import.meta.url);
+  const child = spawn(process.execPath, ['--import', 'tsx', self, '--serve', variant, '--downstream', downstream], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    // A tsconfig without the repo's `paths`, so that dist/ imports `@dyeline/core` from dist/ too.
+    env: { ...process.env, TSX_TSCONFIG_PATH: fileURLToPath(new URL('../packages/core/tsconfig.json', import.meta.url)) },
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (c: Buffer) => {
+      out += c.toString();
+      const line = out.split('\n')[0];
+      if (out.includes('\n') && line !== undefined) resolve({ child, url: `http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}/` });
+    });
+    child.once('exit', (code) => reject(new Error(`${variant} exited with ${code}`)));
+  });
+}
+
+async function text(url: string, headers: Record<string, string> = {}): Promise<string> {
+  return (await fetch(url, { headers })).text();
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** The services load the built packages, as users do: tsx's transform of the sources keeps function names at a cost per closure. */
+function build(): void {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  for (const pkg of ['core', 'otel', 'observe']) {
+    const done = spawnSync('pnpm', ['--filter', `@dyeline/${pkg}`, 'run', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (done.status !== 0) throw new Error(`building @dyeline/${pkg} failed`);
+  }
+}
+
+async function main(): Promise<void> {
+  build();
+  const rounds = Number(arg('rounds', '5'));
+  const seconds = Number(arg('seconds', '2'));
+  const connections = Number(arg('connections', '16'));
+  const { default: autocannon } = await import('autocannon');
+  const children: ChildProcess[] = [];
+  try {
+    const downstream = await start('downstream');
+    children.push(downstream.child);
+    const services: Record<string, string> = {};
+    for (const variant of VARIANTS) {
+      const s = await start(variant, downstream.url);
+      children.push(s.child);
+      services[variant] = s.url;
+      // Each service must really pass the tag on.
+      const seen = await text(s.url, { baggage: BAGGAGE });
+      if (!seen.includes('color=feature-42') && variant.startsWith('otel')) throw new Error(`${variant} lost the baggage: ${seen}`);
+    }
+    const run = async (variant: string, duration: number) => {
+      const url = services[variant] as string;
+      const cpu0 = Number(await text(`${url}__cpu`));
+      const r = await autocannon({ url, connections, duration, headers: { baggage: BAGGAGE } });
+      const cpu1 = Number(await text(`${url}__cpu`));
+      return { rps: r.requests.average, p99: r.latency.p99, cpuUs: (cpu1 - cpu0) / Math.max(1, r.requests.total), errors: r.errors + r.non2xx };
+    };
+    for (const variant of VARIANTS) await run(variant, 1); // warm-up
+    const samples: Record<string, { rps: number[]; p99: number[]; cpuUs: number[]; errors: number }> = {};
+    for (const v of VARIANTS) samples[v] = { rps: [], p99: [], cpuUs: [], errors: 0 };
+    for (let round = 0; round < rounds; round++) {
+      // Alternate the order so that neither variant always runs first.
+      const order = round % 2 === 0 ? [...VARIANTS] : [...VARIANTS].reverse();
+      for (const variant of order) {
+        const r = await run(variant, seconds);
+        const s = samples[variant] as (typeof samples)[string];
+        s.rps.push(r.rps);
+        s.p99.push(r.p99);
+        s.cpuUs.push(r.cpuUs);
+        s.errors += r.errors;
+      }
+      process.stderr.write(`round ${round + 1}/${rounds} done\n`);
+    }
+    const results = Object.fromEntries(
+      VARIANTS.map((v) => {
+        const s = samples[v] as (typeof samples)[string];
+        return [v, { rps: median(s.rps), p99Ms: median(s.p99), cpuUsPerRequest: median(s.cpuUs), errors: s.errors, rounds: s.rps }];
+      }),
+    );
+    const r = (a: string, b: string, k: 'rps' | 'cpuUsPerRequest') => (results[a]?.[k] ?? NaN) / (results[b]?.[k] ?? NaN);
+    const summary = {
+      'otel+dyeline / otel req/s': r('otel+dyeline', 'otel', 'rps'),
+      'otel+dyeline / otel cpu': r('otel+dyeline', 'otel', 'cpuUsPerRequest'),
+      'cls-hooked bridge cpu µs/request added':
+        (results['dyeline+cls'] as { cpuUsPerRequest: number }).cpuUsPerRequest - (results.dyeline as { cpuUsPerRequest: number }).cpuUsPerRequest,
+    };
+    console.table(Object.fromEntries(Object.entries(results).map(([k, v]) => [k, { 'req/s': Math.round(v.rps), 'p99 ms': v.p99Ms, 'cpu µs/req': Math.round(v.cpuUsPerRequest * 10) / 10, errors: v.errors }])));
+    console.table(Object.fromEntries(Object.entries(summary).map(([k, v]) => [k, Math.round(v * 1000) / 1000])));
+    const dir = join(fileURLToPath(new URL('.', import.meta.url)), 'results');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'otel.json'),
+      `${JSON.stringify({ node: process.version, date: new Date().toISOString(), rounds, seconds, connections, results, summary }, null, 2)}\n`,
+    );
+  } finally {
+    for (const child of children) child.kill();
+  }
+}
+
+const serveIndex = process.argv.indexOf('--serve');
+if (serveIndex === -1) {
+  await main();
+} else {
+  await serve(process.argv[serveIndex + 1] as Variant, arg('downstream', ''));
+}

@@ -1,0 +1,60 @@
+// `pnpm bench` — one entry point for every benchmark in bench/.
+//   pnpm bench [--suite http] [suite flags...]   run one suite (default: http)
+//   pnpm bench --suite grpc --rounds 3           flags after the suite go to it
+//   pnpm bench --suite all                       every suite, one after another
+//   pnpm bench --list                            the suites and their first comment line
+// A suite is any top-level bench/*.ts other than this file; each runs in its
+// own process (`node --import tsx bench/<suite>.ts ...`), so no benchmark is orphaned.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+/** Suites found in bench/: file name without `.ts`. */
+function suites(): string[] {
+  return readdirSync(here)
+    .filter((file) => file.endsWith('.ts') && file !== 'run.ts' && !file.endsWith('.test.ts') && !file.endsWith('.d.ts'))
+    .map((file) => file.slice(0, -3))
+    .sort();
+}
+
+function describe(suite: string): string {
+  const text = readFileSync(`${here}${suite}.ts`, 'utf8');
+  const first = text.split('\n').find((line) => /^\s*(\/\/|\*|\/\*\*)\s*\S/.test(line)) ?? '';
+  return first.replace(/^\s*(\/\/|\/\*\*|\*)\s*/, '').slice(0, 100);
+}
+
+function main(): number {
+  const args = process.argv.slice(2);
+  if (args.includes('--list')) {
+    for (const suite of suites()) process.stdout.write(`${suite.padEnd(14)} ${describe(suite)}\n`);
+    return 0;
+  }
+  let chosen = 'http';
+  const at = args.indexOf('--suite');
+  if (at !== -1) {
+    chosen = args[at + 1] ?? '';
+    args.splice(at, 2);
+  }
+  const known = suites();
+  const run = chosen === 'all' ? known : [chosen];
+  for (const suite of run) {
+    if (!known.includes(suite)) {
+      process.stderr.write(`unknown suite "${suite}"; known: ${known.join(', ')}, all\n`);
+      return 2;
+    }
+  }
+  let status = 0;
+  for (const suite of run) {
+    if (run.length > 1) process.stdout.write(`\n=== bench/${suite}.ts ===\n`);
+    const done = spawnSync(process.execPath, ['--import', 'tsx', `${here}${suite}.ts`, ...args], { stdio: 'inherit' });
+    if (done.status !== 0) {
+      process.stderr.write(`bench/${suite}.ts exited with ${done.status ?? done.signal}\n`);
+      status = 1;
+    }
+  }
+  return status;
+}
+
+process.exitCode = main();

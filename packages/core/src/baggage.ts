@@ -1,0 +1,310 @@
+// W3C Baggage (https://www.w3.org/TR/baggage/), parsed and written by hand:
+// the grammar is small, and the codec must never throw on hostile input,
+// which rules out decodeURIComponent (it throws on bad escapes and lone
+// surrogates).
+import { InvalidTagError } from './invalid-tag-error.js';
+
+/** The spec's minimum a platform must propagate; also what dyeline writes at most. */
+export const BAGGAGE_MAX_MEMBERS = 64;
+/** The spec's minimum size a platform must propagate, in bytes. */
+export const BAGGAGE_MAX_BYTES = 8192;
+
+/** One baggage list-member. */
+export interface BaggageMember {
+  readonly key: string;
+  /** The value, percent-decoded as UTF-8 (bad sequences become U+FFFD). */
+  readonly value: string;
+  /** The value as it was on the wire. */
+  readonly rawValue: string;
+  /** Properties as on the wire, each with its leading `;`, whitespace removed; `''` when none. */
+  readonly properties: string;
+  /** The whole member in canonical form, `key=value;prop;k=v`, ready to write back. */
+  readonly raw: string;
+}
+
+/** Options of {@link parseBaggage} and {@link joinBaggage}. */
+export interface BaggageLimits {
+  /** Members kept at most. Default 64. */
+  maxMembers?: number;
+  /** Bytes kept at most. Default 8192. */
+  maxBytes?: number;
+  /** Called for each dropped member or truncation; must not throw. */
+  onInvalid?: (error: InvalidTagError) => void;
+}
+
+// baggage-octet = %x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E
+const OCTET = new Uint8Array(128);
+for (let c = 0x21; c <= 0x7e; c++) OCTET[c] = 1;
+OCTET[0x22] = 0; // "
+OCTET[0x2c] = 0; // ,
+OCTET[0x3b] = 0; // ;
+OCTET[0x5c] = 0; // \
+
+// RFC 7230 tchar: what a key (and a property key) may be made of.
+const TCHAR = new Uint8Array(128);
+for (const ch of "!#$%&'*+-.^_`|~ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") TCHAR[ch.charCodeAt(0)] = 1;
+
+function isToken(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || TCHAR[c] !== 1) return false;
+  }
+  return true;
+}
+
+function isBaggageValue(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || OCTET[c] !== 1) return false;
+  }
+  return true;
+}
+
+function isOws(c: number): boolean {
+  return c === 0x20 || c === 0x09;
+}
+
+function trimOws(s: string, start: number, end: number): string {
+  while (start < end && isOws(s.charCodeAt(start))) start++;
+  while (end > start && isOws(s.charCodeAt(end - 1))) end--;
+  return s.slice(start, end);
+}
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  return -1;
+}
+
+/**
+ * Percent-decodes a raw baggage value as UTF-8. A `%` not followed by two hex
+ * digits is kept literally; invalid UTF-8 becomes U+FFFD, as the spec says.
+ */
+export function decodeBaggageValue(raw: string): string {
+  if (raw.indexOf('%') === -1) return raw;
+  const bytes = Buffer.allocUnsafe(raw.length);
+  let n = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 0x25 && i + 2 < raw.length) {
+      const hi = hexValue(raw.charCodeAt(i + 1));
+      const lo = hexValue(raw.charCodeAt(i + 2));
+      if (hi >= 0 && lo >= 0) {
+        bytes[n++] = (hi << 4) | lo;
+        i += 2;
+        continue;
+      }
+    }
+    // Raw values are baggage-octets (ASCII) by the time they get here.
+    bytes[n++] = c & 0xff;
+  }
+  return bytes.toString('utf8', 0, n);
+}
+
+const HEX = '0123456789ABCDEF';
+
+/**
+ * Percent-encodes `value` for a baggage value: only what must be (characters
+ * outside baggage-octet) plus `%` itself, so that decoding gives `value` back.
+ */
+export function encodeBaggageValue(value: string): string {
+  let clean = true;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 128 || OCTET[c] !== 1 || c === 0x25) {
+      clean = false;
+      break;
+    }
+  }
+  if (clean) return value;
+  // Buffer.from replaces lone surrogates with U+FFFD instead of throwing.
+  const bytes = Buffer.from(value, 'utf8');
+  let out = '';
+  for (const b of bytes) {
+    out += b < 128 && OCTET[b] === 1 && b !== 0x25 ? String.fromCharCode(b) : `%${HEX[b >> 4]}${HEX[b & 15]}`;
+  }
+  return out;
+}
+
+/** Why a member was refused; an error is built only if it is reported (an Error costs µs). */
+interface Invalid {
+  readonly field: string;
+  readonly message: string;
+}
+
+function malformed(field: string, message: string): Invalid {
+  return { field, message };
+}
+
+/** Invalid members reported one by one; beyond that, one summary, so hostile input stays cheap. */
+const MAX_REPORTED = 2;
+
+function report(onInvalid: ((error: InvalidTagError) => void) | undefined, error: InvalidTagError): void {
+  if (onInvalid === undefined) return;
+  try {
+    onInvalid(error);
+  } catch {
+    // A reporting hook must not break parsing.
+  }
+}
+
+/** Parses one list-member between `start` and `end`; returns an error when it is invalid. */
+/** Where the next `;`, `=` and `,` are, so that no part of the header is scanned twice. */
+interface Scan {
+  semi: number;
+  eq: number;
+  comma: number;
+}
+
+/**
+ * Index of `ch` in header[from, end), or `end`. Uses the native indexOf, but
+ * never rescans: a member without `;` would otherwise scan the rest of the
+ * header each time, quadratic on hostile input.
+ */
+function indexWithin(scan: Scan, header: string, ch: ';' | '=' | ',', from: number, end: number): number {
+  const slot = ch === ';' ? 'semi' : ch === '=' ? 'eq' : 'comma';
+  let at = scan[slot];
+  if (at < from) {
+    at = header.indexOf(ch, from);
+    if (at === -1) at = header.length;
+    scan[slot] = at;
+  }
+  return at < end ? at : end;
+}
+
+
+/** Parses one list-member between `start` and `end`; returns an error when it is invalid. */
+function parseMember(scan: Scan, header: string, start: number, end: number): BaggageMember | Invalid {
+  const headEnd = indexWithin(scan, header, ';', start, end);
+  const eq = indexWithin(scan, header, '=', start, headEnd);
+  if (eq === headEnd) return malformed('baggage', 'list-member without "="');
+  const key = trimOws(header, start, eq);
+  if (!isToken(key)) return malformed('baggage', 'list-member key is not a token');
+  const rawValue = trimOws(header, eq + 1, headEnd);
+  if (!isBaggageValue(rawValue)) return malformed(`baggage.${key}`, 'value has characters outside baggage-octet');
+  let properties = '';
+  let p = headEnd;
+  while (p < end) {
+    const propEnd = indexWithin(scan, header, ';', p + 1, end);
+    const propEq = indexWithin(scan, header, '=', p + 1, propEnd);
+    if (propEq < propEnd) {
+      const pk = trimOws(header, p + 1, propEq);
+      const pv = trimOws(header, propEq + 1, propEnd);
+      if (!isToken(pk) || !isBaggageValue(pv)) return malformed(`baggage.${key}`, 'invalid property');
+      properties += `;${pk}=${pv}`;
+    } else {
+      const pk = trimOws(header, p + 1, propEnd);
+      // Tolerate an empty property (`k=v;`), as most implementations do.
+      if (pk.length > 0) {
+        if (!isToken(pk)) return malformed(`baggage.${key}`, 'invalid property');
+        properties += `;${pk}`;
+      }
+    }
+    p = propEnd;
+  }
+  // Most members arrive canonical already: reuse the slice instead of building a string.
+  const raw = eq - start === key.length && headEnd - eq - 1 === rawValue.length && end - headEnd === properties.length
+    ? header.slice(start, end)
+    : `${key}=${rawValue}${properties}`;
+  return { key, value: decodeBaggageValue(rawValue), rawValue, properties, raw };
+}
+
+/**
+ * Parses a `baggage` header (several headers joined with `,` are fine).
+ * Never throws: invalid members are dropped and reported through
+ * `onInvalid` (the first two one by one, the rest in one summary); members
+ * beyond `maxMembers` (valid or not), or beyond `maxBytes` of input, are
+ * dropped whole, unread, and reported once.
+ */
+export function parseBaggage(
+  header: string,
+  options: BaggageLimits | ((error: InvalidTagError) => void) = {},
+): BaggageMember[] {
+  if (typeof options === 'function') options = { onInvalid: options };
+  const maxMembers = options.maxMembers ?? BAGGAGE_MAX_MEMBERS;
+  const maxBytes = options.maxBytes ?? BAGGAGE_MAX_BYTES;
+  const onInvalid = options.onInvalid;
+  let end = header.length;
+  if (end > maxBytes) {
+    // Keep only members that lie wholly inside the first maxBytes bytes.
+    const cut = header.lastIndexOf(',', maxBytes);
+    end = cut === -1 ? 0 : cut;
+    if (onInvalid !== undefined) {
+      report(onInvalid, new InvalidTagError('header-too-large', 'baggage', `header of ${header.length} bytes exceeds ${maxBytes}; members beyond it dropped`));
+    }
+  }
+  const members: BaggageMember[] = [];
+  let start = 0;
+  let seen = 0;
+  let dropped = false;
+  let invalid = 0;
+  const scan: Scan = { semi: -1, eq: -1, comma: -1 };
+  while (start < end) {
+    const comma = indexWithin(scan, header, ',', start, end);
+    let s = start;
+    while (s < comma && isOws(header.charCodeAt(s))) s++;
+    if (s < comma) {
+      // Invalid members count too: the limit bounds the work, not just the result.
+      if (seen >= maxMembers) {
+        // Whatever follows is dropped unread.
+        dropped = true;
+        break;
+      } else {
+        seen++;
+        const member = parseMember(scan, header, s, comma);
+        if ('message' in member) {
+          if (invalid++ < MAX_REPORTED && onInvalid !== undefined) report(onInvalid, new InvalidTagError('malformed', member.field, member.message));
+        } else {
+          members.push(member);
+        }
+      }
+    }
+    start = comma + 1;
+  }
+  if (invalid > MAX_REPORTED && onInvalid !== undefined) {
+    report(onInvalid, new InvalidTagError('malformed', 'baggage', `${invalid - MAX_REPORTED} more invalid list-members dropped`));
+  }
+  if (dropped && onInvalid !== undefined) {
+    report(onInvalid, new InvalidTagError('too-many', 'baggage', `more than ${maxMembers} list-members; the rest dropped`));
+  }
+  return members;
+}
+
+/** `key=<percent-encoded value>`. */
+export function formatBaggageEntry(key: string, value: string): string {
+  return `${key}=${encodeBaggageValue(value)}`;
+}
+
+/**
+ * Joins serialised members with `,`, keeping as many whole members, in order,
+ * as fit in `maxMembers` and `maxBytes`; the rest are dropped and reported.
+ * Returns `undefined` when nothing is left to write.
+ */
+export function joinBaggage(members: readonly string[], options: BaggageLimits = {}): string | undefined {
+  const maxMembers = options.maxMembers ?? BAGGAGE_MAX_MEMBERS;
+  const maxBytes = options.maxBytes ?? BAGGAGE_MAX_BYTES;
+  let out = '';
+  let bytes = 0;
+  let count = 0;
+  let tooMany = 0;
+  let tooLarge = 0;
+  for (const member of members) {
+    if (count >= maxMembers) {
+      tooMany++;
+      continue;
+    }
+    const size = Buffer.byteLength(member) + (count === 0 ? 0 : 1);
+    if (bytes + size > maxBytes) {
+      tooLarge++;
+      continue;
+    }
+    out = count === 0 ? member : `${out},${member}`;
+    bytes += size;
+    count++;
+  }
+  if (tooMany > 0) report(options.onInvalid, new InvalidTagError('too-many', 'baggage', `more than ${maxMembers} list-members; ${tooMany} not written`));
+  if (tooLarge > 0) report(options.onInvalid, new InvalidTagError('header-too-large', 'baggage', `${tooLarge} list-members not written: over ${maxBytes} bytes`));
+  return count === 0 ? undefined : out;
+}

@@ -1,0 +1,139 @@
+import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import {
+  RequestContext,
+  bindToCurrentContext,
+  contextStorage,
+  currentContext,
+  currentDeadline,
+  currentTag,
+  runWithContext,
+  runWithDeadline,
+  runWithTag,
+} from './context.js';
+import { Deadline } from './deadline.js';
+import { EMPTY_TAG, createTag } from './tag.js';
+
+describe('runWithTag / currentTag', () => {
+  it('is undefined outside any request', () => {
+    expect(currentTag()).toBeUndefined();
+    expect(currentContext()).toBeUndefined();
+    expect(currentDeadline()).toBeUndefined();
+  });
+
+  it('sees the tag synchronously and after awaits, timers and emitters', async () => {
+    const tag = createTag({ color: 'blue' });
+    const emitter = new EventEmitter();
+    await runWithTag(tag, async () => {
+      expect(currentTag()).toBe(tag);
+      await sleep(1);
+      expect(currentTag()).toBe(tag);
+      await new Promise<void>((resolve) =>
+        setTimeout(() => {
+          expect(currentTag()).toBe(tag);
+          resolve();
+        }, 1),
+      );
+      const seen = new Promise((resolve) => emitter.once('x', () => resolve(currentTag())));
+      emitter.emit('x');
+      expect(await seen).toBe(tag);
+    });
+    expect(currentTag()).toBeUndefined();
+  });
+
+  it('never lets interleaved concurrent requests see each other’s tag', async () => {
+    const seen: string[] = [];
+    const one = async (i: number): Promise<void> => {
+      const color = `c${i}`;
+      await runWithTag(createTag({ color }), async () => {
+        for (let step = 0; step < 5; step++) {
+          // Random short waits interleave the requests on the event loop.
+          await sleep(Math.floor(Math.random() * 3));
+          if (currentTag()?.color !== color) seen.push(`${color} saw ${currentTag()?.color}`);
+          await Promise.resolve();
+          if (currentTag()?.color !== color) seen.push(`${color} saw ${currentTag()?.color} after microtask`);
+        }
+      });
+    };
+    await Promise.all(Array.from({ length: 200 }, (_, i) => one(i)));
+    expect(seen).toEqual([]);
+  });
+
+  it('a nested scope changes the tag but keeps the deadline', () => {
+    const deadline = Deadline.after(1000);
+    runWithDeadline(deadline, () => {
+      runWithTag(createTag({ color: 'inner' }), () => {
+        expect(currentTag()?.color).toBe('inner');
+        expect(currentDeadline()).toBe(deadline);
+      });
+    });
+  });
+
+  it('reading the tag does not allocate a new object', () => {
+    const tag = createTag({ color: 'x' });
+    runWithTag(tag, () => {
+      expect(currentTag()).toBe(currentTag());
+      expect(currentContext()).toBe(currentContext());
+    });
+  });
+});
+
+describe('runWithDeadline', () => {
+  it('runs under the new deadline when there is none', () => {
+    const deadline = Deadline.after(500);
+    runWithDeadline(deadline, () => {
+      expect(currentDeadline()).toBe(deadline);
+      expect(currentTag()).toBe(EMPTY_TAG);
+    });
+  });
+
+  it('never extends a parent deadline', () => {
+    const parent = Deadline.after(100);
+    const later = Deadline.after(10_000);
+    runWithDeadline(parent, () => {
+      runWithDeadline(later, () => expect(currentDeadline()).toBe(parent));
+    });
+  });
+
+  it('shortens a parent deadline', () => {
+    const parent = Deadline.after(10_000);
+    const sooner = Deadline.after(100);
+    runWithDeadline(parent, () => {
+      runWithDeadline(sooner, () => expect(currentDeadline()).toBe(sooner));
+      expect(currentDeadline()).toBe(parent);
+    });
+  });
+
+  it('keeps the tag in force', () => {
+    const tag = createTag({ user: 'u' });
+    runWithTag(tag, () => runWithDeadline(Deadline.after(10), () => expect(currentTag()).toBe(tag)));
+  });
+});
+
+describe('runWithContext / bindToCurrentContext / contextStorage', () => {
+  it('runs inside exactly the context given', () => {
+    const context = new RequestContext(createTag({ color: 'c' }), undefined);
+    runWithContext(context, () => expect(currentContext()).toBe(context));
+  });
+
+  it('binds a callback to the context it was created in', async () => {
+    const tag = createTag({ color: 'bound' });
+    const emitter = new EventEmitter();
+    let seen: unknown = 'unset';
+    runWithTag(tag, () => {
+      emitter.on('later', bindToCurrentContext(() => {
+        seen = currentTag();
+      }));
+    });
+    // Emitted from another context (here: none at all).
+    await sleep(1);
+    runWithTag(createTag({ color: 'other' }), () => emitter.emit('later'));
+    expect(seen).toBe(tag);
+  });
+
+  it('keeps one store on globalThis under the versioned symbol', () => {
+    const key = Symbol.for('dyeline.context.v1');
+    expect((globalThis as Record<symbol, unknown>)[key]).toBe(contextStorage());
+  });
+});

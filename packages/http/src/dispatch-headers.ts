@@ -1,0 +1,77 @@
+import { headerRecordAccessor } from '@dyeline/core';
+import type { CarrierAccessor } from '@dyeline/core';
+import { PropagationError } from './propagation-error.js';
+import type { Propagator } from './propagator.js';
+
+type FlatHeaders = unknown[];
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : Buffer.isBuffer(value) ? value.toString('latin1') : String(value);
+}
+
+/** undici's flat `[name, value, name, value]` list; names in any case, values string, string[] or Buffer. */
+const flatAccessor: CarrierAccessor<FlatHeaders> = {
+  get(list, name) {
+    let found: string | undefined;
+    for (let i = 0; i < list.length; i += 2) {
+      const key = text(list[i]);
+      if (key.length !== name.length || key.toLowerCase() !== name) continue;
+      const raw = list[i + 1];
+      if (raw === undefined || raw === null) continue;
+      const value = Array.isArray(raw) ? raw.map(text).join(', ') : text(raw);
+      found = found === undefined ? value : `${found}, ${value}`;
+    }
+    return found;
+  },
+  set(list, name, value) {
+    for (let i = list.length - 2; i >= 0; i -= 2) {
+      const key = text(list[i]);
+      if (key.length === name.length && key.toLowerCase() === name) list.splice(i, 2);
+    }
+    list.push(name, value);
+  },
+};
+
+/**
+ * Returns undici dispatch `headers` with the current tag written in, in a
+ * shape undici 6 and 7 accept. The caller's object is never mutated: a copy
+ * is returned. Outside any tag the very same value comes back.
+ */
+export function tagDispatchHeaders(propagator: Propagator, client: string, headers: unknown): unknown {
+  const tag = propagator.tag();
+  if (tag === undefined) return headers;
+  if (headers === undefined || headers === null) {
+    const record: Record<string, string> = {};
+    propagator.write(tag, record, headerRecordAccessor);
+    return record;
+  }
+  if (Array.isArray(headers)) {
+    const list = headers.slice();
+    propagator.write(tag, list, flatAccessor);
+    return list;
+  }
+  if (typeof headers !== 'object') {
+    propagator.report(new PropagationError(client, `headers of type ${typeof headers} left as they are`));
+    return headers;
+  }
+  const iterator = (headers as { [Symbol.iterator]?: unknown })[Symbol.iterator];
+  if (typeof iterator === 'function') {
+    // Map, Headers, a generator of [name, value] pairs: flattened, so that
+    // repeated names survive (an object would keep only the last one).
+    const list: unknown[] = [];
+    try {
+      for (const pair of headers as Iterable<unknown>) {
+        if (!Array.isArray(pair) || pair.length !== 2) throw new TypeError('headers must yield [name, value] pairs');
+        if (pair[1] !== undefined) list.push(pair[0], pair[1]);
+      }
+    } catch (error) {
+      propagator.report(new PropagationError(client, 'could not read iterable headers; left as they are', { cause: error }));
+      return headers;
+    }
+    propagator.write(tag, list, flatAccessor);
+    return list;
+  }
+  const record = { ...(headers as Record<string, string | string[] | undefined>) };
+  propagator.write(tag, record, headerRecordAccessor);
+  return record;
+}

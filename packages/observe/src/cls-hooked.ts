@@ -1,0 +1,2 @@
+export { clsHookedBridge } from './cls-bridge.js';
+export type { ClsBridge, ClsBridgeOptions } from './cls-bridge.js';
