@@ -3,7 +3,7 @@
 // apt-get available it installs what is missing; otherwise it says what to
 // install. Under CI a missing binary is an error, never a silent skip.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 
 const needs = [
   { pkg: 'postgresql', paths: ['/usr/lib/postgresql/15/bin/postgres', '/usr/lib/postgresql/16/bin/postgres', '/usr/lib/postgresql/17/bin/postgres'] },
@@ -20,8 +20,17 @@ const hasApt = existsSync('/usr/bin/apt-get');
 if (isRoot && hasApt) {
   console.log(`ensure-services: installing ${missing.join(', ')} with apt-get`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+  // Debian starts a service on install; the tests start their own on free
+  // ports, so a policy-rc.d that forbids starts keeps default ports free.
+  const policy = '/usr/sbin/policy-rc.d';
+  const addedPolicy = !existsSync(policy);
+  if (addedPolicy) writeFileSync(policy, '#!/bin/sh\nexit 101\n', { mode: 0o755 });
+  try {
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+  } finally {
+    if (addedPolicy) rmSync(policy, { force: true });
+  }
   process.exit(0);
 }
 

@@ -63,6 +63,14 @@ describe('Deadline', () => {
     expect(signal.aborted).toBe(false);
   });
 
+  it('a deadline beyond the 24.8-day timer limit does not abort early', async () => {
+    const deadline = Deadline.after(2 ** 32);
+    const signal = deadline.signal;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(signal.aborted).toBe(false);
+    deadline.dispose();
+  });
+
   it('earliest() picks the sooner deadline and accepts undefined', () => {
     const soon = Deadline.after(10);
     const late = Deadline.after(1000);

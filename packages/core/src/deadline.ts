@@ -1,5 +1,7 @@
 import { DyelineError, brandError } from './errors.js';
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** The deadline of the current request passed before the work finished. */
 export class DeadlineExceededError extends DyelineError {
   /** The budget that ran out, in milliseconds. */
@@ -79,12 +81,22 @@ export class Deadline {
       if (left <= 0) {
         this.#controller.abort(new DeadlineExceededError(this.budgetMs));
       } else {
-        this.#timer = setTimeout(() => this.abort(), left);
-        // A pending deadline must never keep the process alive.
-        this.#timer.unref();
+        this.#arm(left);
       }
     }
     return this.#controller.signal;
+  }
+
+  // setTimeout fires after 1 ms for delays above 2^31 - 1 ms (~24.8 days), so
+  // a longer deadline waits in steps and re-arms until it really expires.
+  #arm(left: number): void {
+    this.#timer = setTimeout(() => {
+      const rest = this.remaining();
+      if (rest > 0) this.#arm(rest);
+      else this.abort();
+    }, Math.min(left, MAX_TIMER_MS));
+    // A pending deadline must never keep the process alive.
+    this.#timer.unref();
   }
 
   /** Aborts the signal now (if anybody holds it) and releases the timer. */

@@ -49,6 +49,17 @@ describe('presets: reading the wire names used in the field', () => {
     expect(() => createCodec({ presets: [{ name: 'bad', headers: { color: ['X-A'] } }] })).toThrow(/options\.presets\[0\]\.headers\.color/);
   });
 
+  it('takin: `p-pradar-cluster-test: 1` → shadow, written back under the same name', () => {
+    const codec = createCodec({ presets: [presets.takin] });
+    const result = codec.extract({ 'p-pradar-cluster-test': '1' }, incomingHeadersGetter);
+    expect(result.tag.shadow).toBe(true);
+    expect(result.fields).toEqual(['shadow']);
+    const out: Record<string, string> = {};
+    codec.inject(createTag({ shadow: true }), out, headerRecordAccessor);
+    expect(out['p-pradar-cluster-test']).toBeDefined();
+    expect(out['x-shadow']).toBeDefined();
+  });
+
   it('presets are frozen', () => {
     expect(Object.isFrozen(presets)).toBe(true);
     expect(Object.isFrozen(presets.kratos)).toBe(true);

@@ -18,6 +18,8 @@ export const presets: {
   readonly istio: CodecPreset;
   /** Dubbo tag routing, `dubbo.tag` → color (gRPC/triple metadata, or an HTTP header). */
   readonly dubbo: CodecPreset;
+  /** Takin full-link stress tests, `p-pradar-cluster-test: 1` → shadow. */
+  readonly takin: CodecPreset;
 } = Object.freeze({
   kratos: Object.freeze({ name: 'kratos', headers: Object.freeze({ color: 'x-md-global-color' }) }),
   mse: Object.freeze({ name: 'mse', headers: Object.freeze({ color: 'x-mse-tag' }) }),
@@ -29,4 +31,5 @@ export const presets: {
     extra: Object.freeze(['x-canary']),
   }),
   dubbo: Object.freeze({ name: 'dubbo', headers: Object.freeze({ color: 'dubbo.tag' }) }),
+  takin: Object.freeze({ name: 'takin', headers: Object.freeze({ shadow: 'p-pradar-cluster-test' }) }),
 });
