@@ -14,8 +14,8 @@ interface Echo {
   deadlineMs: number;
 }
 
-async function echo(client: GreeterClient, options: grpc.CallOptions = {}): Promise<Echo> {
-  const reply = await sayHello(client, { name: 'e' }, new grpc.Metadata(), options);
+async function echo(client: GreeterClient, options: grpc.CallOptions = {}, metadata = new grpc.Metadata()): Promise<Echo> {
+  const reply = await sayHello(client, { name: 'e' }, metadata, options);
   return JSON.parse(reply.message) as Echo;
 }
 
@@ -57,9 +57,36 @@ describe('grpc client interceptor', () => {
     const client = make({ interceptors: [dyelineClientInterceptor()] });
     const inside = await runWithTag(createTag({ color: 'blue', user: 'alice', shadow: true }), () => echo(client));
     expect(inside.metadata).toMatchObject({ 'x-color': 'blue', 'x-user': 'alice', 'x-shadow': '1' });
-    expect(inside.metadata.baggage).toContain('color=blue');
+    // On gRPC the dedicated entries carry the tag; baggage only when it carries more.
+    expect(inside.metadata.baggage).toBeUndefined();
     const outside = await echo(client);
     expect(outside.metadata).toEqual({});
+  });
+
+  it('writes baggage when asked to, or to pass through members of the incoming baggage', async () => {
+    const client = make({ interceptors: [dyelineClientInterceptor()] });
+    const withBaggage = make({ interceptors: [dyelineClientInterceptor({ write: { baggage: true } })] });
+    const onlyBaggage = make({ interceptors: [dyelineClientInterceptor({ write: { headers: false } })] });
+    const tag = createTag({ color: 'blue', user: 'alice' });
+    expect((await runWithTag(tag, () => echo(withBaggage))).metadata.baggage).toBe('color=blue,user=alice');
+    expect((await runWithTag(tag, () => echo(onlyBaggage))).metadata).toEqual({ baggage: 'color=blue,user=alice' });
+    const passthrough = createTag({ color: 'blue', passthroughBaggage: 'tenant=acme' });
+    const seen = (await runWithTag(passthrough, () => echo(client))).metadata;
+    expect(seen['x-color']).toBe('blue');
+    expect(seen.baggage).toBe('color=blue,tenant=acme');
+  });
+
+  it('an entry the caller set wins, the rest of the tag is still written', async () => {
+    const client = make({ interceptors: [dyelineClientInterceptor()] });
+    const metadata = new grpc.Metadata();
+    metadata.set('x-color', 'chosen');
+    const tag = createTag({ color: 'blue', user: 'alice' });
+    for (let i = 0; i < 2; i++) {
+      const seen = await runWithTag(tag, () => echo(client, {}, metadata.clone()));
+      expect(seen.metadata).toMatchObject({ 'x-color': 'chosen', 'x-user': 'alice' });
+    }
+    // The cached entries are not changed by the merge: a plain call still gets the tag's color.
+    expect((await runWithTag(tag, () => echo(client))).metadata['x-color']).toBe('blue');
   });
 
   it('writes Dubbo and kratos names with their presets', async () => {
@@ -99,6 +126,10 @@ describe('grpc client interceptor', () => {
     expect(seen.metadata['x-color']).toBe('ok');
     expect(seen.metadata['x-user']).toBeUndefined();
     expect(errors.length).toBeGreaterThanOrEqual(2);
+    // Reported once per tag, not on every call that carries it.
+    const reported = errors.length;
+    await runWithTag(hostile, () => echo(client));
+    expect(errors.length).toBe(reported);
   });
 });
 

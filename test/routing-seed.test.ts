@@ -98,10 +98,16 @@ describe('the seed VirtualServices against real v1/v2/v3 servers', () => {
     expect(v2).toBeLessThan(0.2);
   });
 
-  it('33/33/34 split of reviews: ±2% over 10,000 decisions', () => {
+  it('33/33/34 split of reviews: ±2% over 10,000 decisions, and real calls reach all three', async () => {
     const router = createRouter({ instances, rules: seed('virtual-service-reviews-33-33-34') });
     expectShares(split(router, 'reviews'), { v1: 0.33, v2: 0.33, v3: 0.34 });
     expectShares(split(router, 'reviews', 10_000, false), { v1: 0.33, v2: 0.33, v3: 0.34 });
+    const real = await realVersions(router, 'http://reviews/reviews/0', 300);
+    for (const version of ['v1', 'v2', 'v3']) {
+      const share = real.filter((v) => v === version).length / real.length;
+      expect(share, version).toBeGreaterThan(0.2);
+      expect(share, version).toBeLessThan(0.47);
+    }
   });
 
   it('test-scenario: delay gets the fault; other calls the timeout and retries of the default route', async () => {

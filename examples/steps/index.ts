@@ -1,5 +1,6 @@
 import { edgeTrustStep } from './edge-trust.js';
 import { httpTrafficStep } from './http-traffic.js';
+import { shadowStressStep } from './shadow-stress.js';
 import type { DemoStep } from './types.js';
 
 export { startDemoStack } from './stack.js';
@@ -8,4 +9,4 @@ export { formatTable } from './table.js';
 export type { DemoRow, DemoStep } from './types.js';
 
 /** The demo's steps, in order. A new example adds one import and one entry here. */
-export const demoSteps: readonly DemoStep[] = [httpTrafficStep, edgeTrustStep];
+export const demoSteps: readonly DemoStep[] = [httpTrafficStep, edgeTrustStep, shadowStressStep];

@@ -2,7 +2,8 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig({
   // Add a subpath export here and in package.json "exports" together.
-  entry: ['src/index.ts'],
+  // bin.ts is the `dyeline` executable (package.json "bin"), not an export.
+  entry: ['src/index.ts', 'src/bin.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

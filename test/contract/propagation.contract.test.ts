@@ -10,13 +10,14 @@
 import { createTag, currentTag, runWithTag } from '@dyeline/core';
 import type { IngressOptions } from '@dyeline/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { grpcIngressAdapter, grpcOutboundClient } from '../helpers/grpc-adapters.js';
 import { httpIngressAdapters } from '../helpers/ingress-adapters.js';
 import type { Hop, IngressAdapter, StartedIngress } from '../helpers/ingress-adapters.js';
 import { httpOutboundClients } from '../helpers/outbound-clients.js';
 import type { ActiveClient, OutboundClient } from '../helpers/outbound-clients.js';
 
-const ingressAdapters: readonly IngressAdapter[] = [...httpIngressAdapters];
-const outboundClients: readonly OutboundClient[] = [...httpOutboundClients];
+const ingressAdapters: readonly IngressAdapter[] = [...httpIngressAdapters, grpcIngressAdapter];
+const outboundClients: readonly OutboundClient[] = [...httpOutboundClients, grpcOutboundClient];
 
 const TRUSTED: IngressOptions = { trust: { trustedCidrs: ['127.0.0.1/32', '::1/128'] } };
 // 127.0.0.1 is just another caller here: nothing it claims is believed but color.

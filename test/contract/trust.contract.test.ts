@@ -7,10 +7,11 @@
 import { createTag, currentTag, signTag } from '@dyeline/core';
 import type { IngressOptions } from '@dyeline/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { grpcIngressAdapter } from '../helpers/grpc-adapters.js';
 import { httpIngressAdapters } from '../helpers/ingress-adapters.js';
 import type { Hop, IngressAdapter, StartedIngress } from '../helpers/ingress-adapters.js';
 
-const ingressAdapters: readonly IngressAdapter[] = [...httpIngressAdapters];
+const ingressAdapters: readonly IngressAdapter[] = [...httpIngressAdapters, grpcIngressAdapter];
 
 const KEY = 'k1-secret-0123456789abcdef0123456789';
 const OTHER_KEY = 'some-other-secret-0123456789abcdef';

@@ -1,1 +1,15 @@
-export {};
+export { main, MAIN_HELP } from './main.js';
+export { EXIT } from './cli-io.js';
+export type { CliIo } from './cli-io.js';
+export { runLoad, buildTagHeaders } from './load.js';
+export type { LoadOptions, LoadReport } from './load.js';
+export { formatLoadReport, parseLoadArgs } from './load-command.js';
+export { parseAuditConfig, loadAuditConfig } from './audit-config.js';
+export type { AuditCheck, AuditConfig, AuditProbe, ParseAuditConfigOptions, RabbitProbe, RedisProbe, SqlProbe } from './audit-config.js';
+export { compareSnapshots, describeProbe, parseSnapshot, runAudit, takeSnapshot } from './audit.js';
+export type { AuditFinding, AuditOptions, AuditReport, AuditSnapshot, RunAuditOptions } from './audit.js';
+export type { AuditConnections, AuditValue, RedisConnection, SqlConnection } from './audit-probes.js';
+export { formatAuditReport } from './format-audit-report.js';
+export { AuditConfigError, isAuditConfigError } from './audit-config-error.js';
+export { AuditProbeError, isAuditProbeError } from './audit-probe-error.js';
+export { UsageError, isUsageError } from './usage-error.js';

@@ -37,3 +37,13 @@ export { createTrustPolicy, signTag } from './trust.js';
 export type { SignOptions, TrustDecision, TrustOptions, TrustPolicy, TrustRequest } from './trust.js';
 export { createIngress } from './ingress.js';
 export type { Ingress, IngressOptions, IngressResult, IngressStats } from './ingress.js';
+// Building blocks of the HTTP server adapters (@dyeline/koa, @dyeline/express): node:http only.
+export { DEFAULT_DEADLINE_HEADER, MAX_DEADLINE_MS, formatDeadlineHeader, parseDeadlineHeader } from './deadline-header.js';
+export { attachIngressResult, ingressResultOf } from './ingress-result-of.js';
+export { bindRequestEmitters, rebindRequestEmitters } from './bind-request-emitters.js';
+export { resolveServerOptions, responseHeadersAccessor } from './server-options.js';
+export type { ServerAdapterOptions, ServerAdapterSettings } from './server-options.js';
+export { answerTimeout, requestBudget, resolveServerTimeoutOptions } from './server-timeout.js';
+export type { ServerTimeoutOptions, ServerTimeoutSettings, TimeoutOutcome } from './server-timeout.js';
+export { OVERLOADED_BODY, createConcurrencyGate } from './concurrency-gate.js';
+export type { ConcurrencyGate, ConcurrencyGateStats, ConcurrencyLimitOptions } from './concurrency-gate.js';

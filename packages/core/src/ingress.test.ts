@@ -100,13 +100,15 @@ describe('createIngress().read', () => {
   });
 
   describe('deadline header', () => {
-    it('reads a positive whole number of ms, capped at one hour', () => {
+    it('reads a whole number of ms >= 0, capped at one hour', () => {
       const { read } = setup();
       expect(read({ 'x-dyeline-deadline-ms': '250' }).deadlineMs).toBe(250);
+      // No time left: the hop must not start work for the caller.
+      expect(read({ 'x-dyeline-deadline-ms': '0' }).deadlineMs).toBe(0);
       expect(read({ 'x-dyeline-deadline-ms': '9999999' }).deadlineMs).toBe(3_600_000);
     });
 
-    it.each(['abc', '-5', '0', '1.5', '', '1e3', '99999999999'])('drops and reports %j', (value) => {
+    it.each(['abc', '-5', '+5', ' 5', '1.5', '', '1e3', '99999999999'])('drops and reports %j', (value) => {
       const { read, errors, ingress } = setup();
       expect(read({ 'x-dyeline-deadline-ms': value }).deadlineMs).toBeUndefined();
       expect(ingress.stats.invalidDrops).toBe(1);

@@ -1,4 +1,5 @@
 import type { CarrierGetter } from './carrier.js';
+import { DEFAULT_DEADLINE_HEADER, parseDeadlineHeader } from './deadline-header.js';
 import { createCodec } from './codec.js';
 import type { CodecOptions, Codec } from './codec.js';
 import type { DyelineError } from './errors.js';
@@ -18,7 +19,11 @@ export interface IngressOptions extends CodecOptions {
   onUntrusted?: 'drop' | 'reject';
   /** Reports every dropped/rejected part. Must not throw (errors from it are swallowed). */
   onError?: (error: DyelineError) => void;
-  /** Header with the caller's remaining deadline in ms. Default `x-dyeline-deadline-ms`; `false` ignores it. */
+  /**
+   * Header with the caller's remaining deadline in whole ms (0 to one hour, longer is capped).
+   * Default `x-dyeline-deadline-ms`; `false` ignores it. Read from any caller, trusted or not:
+   * a deadline can only shorten the work done for the caller's own request.
+   */
   deadlineHeader?: string | false;
 }
 
@@ -50,10 +55,6 @@ export interface Ingress {
   readonly stats: Readonly<IngressStats>;
 }
 
-/** A caller may not ask for more than an hour; anything longer is a mistake or an attack. */
-const MAX_DEADLINE_MS = 3_600_000;
-const DEADLINE = /^[0-9]{1,7}$/;
-
 const NOTHING: IngressResult = Object.freeze({ tag: EMPTY_TAG, trusted: false, rejected: undefined, deadlineMs: undefined });
 
 /**
@@ -74,7 +75,7 @@ export function createIngress(options: IngressOptions = {}): Ingress {
   }
   const rejectInvalid = options.onInvalid === 'reject';
   const rejectUntrusted = options.onUntrusted === 'reject';
-  const deadlineHeader = options.deadlineHeader === undefined ? 'x-dyeline-deadline-ms' : options.deadlineHeader;
+  const deadlineHeader = options.deadlineHeader === undefined ? DEFAULT_DEADLINE_HEADER : options.deadlineHeader;
   if (deadlineHeader !== false && (typeof deadlineHeader !== 'string' || !/^[a-z0-9-]+$/.test(deadlineHeader))) {
     throw new TypeError('createIngress: options.deadlineHeader must be a lowercase header name or false');
   }
@@ -98,11 +99,10 @@ export function createIngress(options: IngressOptions = {}): Ingress {
     if (deadlineHeader !== false) {
       const raw = getter.get(carrier, deadlineHeader);
       if (raw !== undefined) {
-        if (DEADLINE.test(raw) && raw !== '0' && Number(raw) > 0) {
-          deadlineMs = Math.min(Number(raw), MAX_DEADLINE_MS);
-        } else {
+        deadlineMs = parseDeadlineHeader(raw);
+        if (deadlineMs === undefined) {
           stats.invalidDrops++;
-          const error = new InvalidTagError('malformed', deadlineHeader, 'must be a positive whole number of milliseconds');
+          const error = new InvalidTagError('malformed', deadlineHeader, 'must be a whole number of milliseconds >= 0');
           report(error);
           if (rejectInvalid) rejected = error;
         }

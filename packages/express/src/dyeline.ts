@@ -1,9 +1,17 @@
-import { Deadline, EMPTY_TAG, RequestContext, incomingHeadersGetter, runWithContext } from '@dyeline/core';
-import type { IngressStats } from '@dyeline/core';
+import {
+  Deadline,
+  EMPTY_TAG,
+  RequestContext,
+  attachIngressResult,
+  bindRequestEmitters,
+  currentDeadline,
+  incomingHeadersGetter,
+  resolveServerOptions,
+  responseHeadersAccessor,
+  runWithContext,
+} from '@dyeline/core';
+import type { IngressStats, ServerAdapterOptions } from '@dyeline/core';
 import type { RequestHandler } from 'express';
-import { bindRequestEmitters } from './bind-request-emitters.js';
-import { resolveServerOptions, responseHeadersAccessor } from './server-options.js';
-import type { ServerAdapterOptions } from './server-options.js';
 
 /** Options of {@link dyeline}: the ingress options plus what Express needs. */
 export interface ExpressDyelineOptions extends ServerAdapterOptions {
@@ -42,11 +50,14 @@ export function dyeline(options: ExpressDyelineOptions = {}): ExpressDyelineMidd
     const tag = result.tag;
     (res.locals as Record<string, unknown>)[localsKey] = tag;
     if (echo && tag !== EMPTY_TAG) ingress.codec.inject(tag, res, responseHeadersAccessor);
-    let deadline: Deadline | undefined;
-    if (result.deadlineMs !== undefined) {
+    attachIngressResult(req, result);
+    // A timeout middleware that ran first keeps its deadline unless the caller's is earlier.
+    let deadline = currentDeadline();
+    if (result.deadlineMs !== undefined && (deadline === undefined || deadline.remaining() > result.deadlineMs)) {
       const own = Deadline.after(result.deadlineMs);
       deadline = own;
-      res.once('close', () => own.dispose());
+      // A client that leaves early aborts the work done for it.
+      res.once('close', () => (res.writableFinished ? own.dispose() : own.abort()));
     }
     const context = new RequestContext(tag, deadline);
     if (bindEmitters) bindRequestEmitters(context, req, res);

@@ -1,8 +1,8 @@
-import { InterceptingCall } from '@grpc/grpc-js';
-import type { Interceptor, InterceptorOptions, Metadata } from '@grpc/grpc-js';
-import { InvalidTagError, createCodec, currentContext } from '@dyeline/core';
-import type { CodecOptions, DyelineError } from '@dyeline/core';
-import { metadataAccessor } from './metadata-accessor.js';
+import type { Interceptor, InterceptorOptions } from '@grpc/grpc-js';
+import { createCodec, currentContext } from '@dyeline/core';
+import type { CodecOptions, DyelineError, InvalidTagError, Tag } from '@dyeline/core';
+import { TaggedCall } from './tagged-call.js';
+import { entryWriter } from './tag-entries.js';
 
 /** Options of {@link dyelineClientInterceptor}: the core codec options plus reporting. */
 export interface DyelineClientOptions extends CodecOptions {
@@ -22,11 +22,46 @@ function epochMs(deadline: Date | number | undefined): number {
 }
 
 /**
+ * The grpc-js call deadline for a call made now under a request deadline
+ * with `remainingMs` left, or `undefined` when the call's own is earlier.
+ */
+export function callDeadline(remainingMs: number, own: Date | number | undefined): number | undefined {
+  // A callee never gets more time than its caller has left. grpc-timeout
+  // travels in whole milliseconds rounded up (and Date.now() is floored):
+  // start a millisecond short so rounding cannot hand the callee more.
+  const ours = Date.now() + Math.floor(remainingMs) - 1;
+  return ours < epochMs(own) ? ours : undefined;
+}
+
+/** True when the dedicated headers (own or a preset's) can carry every tag field, so baggage adds nothing. */
+function headersCarryEveryField(options: CodecOptions): boolean {
+  if (options.write?.headers === false) return false;
+  for (const field of ['color', 'user', 'shadow'] as const) {
+    if (options.headers?.[field] !== false) continue;
+    const presetCarries = options.write?.presets !== false && (options.presets ?? []).some((preset) => {
+      const names = preset.headers?.[field];
+      return names !== undefined && names !== false && names.length > 0;
+    });
+    if (!presetCarries) return false;
+  }
+  return true;
+}
+
+/**
  * A grpc-js client interceptor that writes the current tag into the call's
  * metadata (with the same codec and presets as HTTP) and shortens the call's
  * deadline to the current request's. A call made outside any request gets
  * nothing added. Writing never throws into the call: what cannot be written
- * is reported through `onError`.
+ * is reported through `onError`, once per tag.
+ *
+ * On gRPC the W3C `baggage` entry is written only when it carries something
+ * the dedicated entries do not: members of the incoming request's baggage
+ * that dyeline passes through, or `write: { baggage: true }` (or dedicated
+ * headers turned off). Each entry costs the HTTP/2 stream a header on both
+ * sides; the server reads the tag from either.
+ *
+ * The entries of a tag are computed once per tag (tags are immutable), so
+ * the N calls a request makes serialise its tag once.
  *
  * Add it to a client with `new Client(address, credentials, { interceptors:
  * [dyelineClientInterceptor()] })`, or use {@link withDyeline}.
@@ -49,42 +84,35 @@ export function dyelineClientInterceptor(options: DyelineClientOptions = {}): In
     }
   };
   const userOnDrop = codecOptions.onDrop;
-  const codec = createCodec({
-    ...codecOptions,
-    onDrop: (error) => {
-      if (userOnDrop !== undefined) {
-        try {
-          userOnDrop(error);
-        } catch {
-          // Same rule as onError.
-        }
+  const onDrop = (error: InvalidTagError): void => {
+    if (userOnDrop !== undefined) {
+      try {
+        userOnDrop(error);
+      } catch {
+        // Same rule as onError.
       }
-      report(error);
-    },
-  });
+    }
+    report(error);
+  };
+  const full = createCodec({ ...codecOptions, onDrop });
+  // Baggage only when asked for, or when it is the only way a field travels.
+  const baggageByDefault = codecOptions.write?.baggage === true || !headersCarryEveryField(codecOptions);
+  const lean = baggageByDefault ? full : createCodec({ ...codecOptions, write: { ...codecOptions.write, baggage: false }, onDrop });
+  const codecFor = (tag: Tag) => (tag.passthroughBaggage !== undefined ? full : lean);
+  const entries = entryWriter(codecFor, report);
 
   return (callOptions: InterceptorOptions, nextCall) => {
     const context = currentContext();
-    if (context === undefined) return new InterceptingCall(nextCall(callOptions));
+    if (context === undefined) return nextCall(callOptions);
     let effective = callOptions;
     if (useDeadline && context.deadline !== undefined) {
-      // A callee never gets more time than its caller has left. grpc-timeout
-      // travels in whole milliseconds rounded up (and Date.now() is floored):
-      // start a millisecond short so rounding cannot hand the callee more.
-      const ours = Date.now() + Math.floor(context.deadline.remaining()) - 1;
-      if (ours < epochMs(callOptions.deadline)) effective = { ...callOptions, deadline: ours };
+      const deadline = callDeadline(context.deadline.remaining(), callOptions.deadline);
+      if (deadline !== undefined) effective = { ...callOptions, deadline };
     }
     const tag = context.tag;
-    if (tag.isEmpty) return new InterceptingCall(nextCall(effective));
-    return new InterceptingCall(nextCall(effective), {
-      start(metadata: Metadata, listener, next) {
-        try {
-          codec.inject(tag, metadata, metadataAccessor);
-        } catch (cause) {
-          report(new InvalidTagError('malformed', 'metadata', 'grpc-js refused a tag entry; call sent without it', { cause }));
-        }
-        next(metadata, listener);
-      },
-    });
+    const list = tag.isEmpty ? undefined : entries.of(tag);
+    // Nothing to write: no wrapper at all, grpc-js's own call goes on.
+    if (list === undefined || list.length === 0) return nextCall(effective);
+    return new TaggedCall(nextCall(effective), tag, list, entries);
   };
 }

@@ -3,5 +3,8 @@ export type { DyelineClientOptions } from './client-interceptor.js';
 export { withDyeline } from './with-dyeline.js';
 export { addDyelineService, wrapImplementation } from './wrap-implementation.js';
 export type { DyelineServerOptions } from './wrap-implementation.js';
+export { CallCancelledError, isCallCancelledError } from './call-cancelled-error.js';
 export { metadataAccessor } from './metadata-accessor.js';
 export { parsePeerAddress } from './peer-address.js';
+export { routedGrpcClient } from './routed-client.js';
+export type { RoutedGrpcClient, RoutedGrpcClientOptions } from './routed-client.js';

@@ -1,7 +1,8 @@
-import { status } from '@grpc/grpc-js';
-import type { Metadata, Server, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
+import type { Server, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { Deadline, DyelineError, EMPTY_TAG, RequestContext, contextStorage, createIngress, isUntrustedTagError } from '@dyeline/core';
-import type { IngressOptions } from '@dyeline/core';
+import type { IngressOptions, IngressStats } from '@dyeline/core';
+import { CallCancelledError } from './call-cancelled-error.js';
 import { metadataAccessor } from './metadata-accessor.js';
 import { parsePeerAddress } from './peer-address.js';
 
@@ -24,6 +25,7 @@ interface ServerCallLike {
 type Handler = (this: unknown, call: ServerCallLike, callback?: (error: unknown, value?: unknown) => void) => unknown;
 
 const WRAPPED = Symbol.for('dyeline.grpc.wrapped');
+const ERROR_KEY = 'x-dyeline-error';
 const UNTAGGED = new RequestContext(EMPTY_TAG, undefined);
 const storage = contextStorage();
 
@@ -60,9 +62,25 @@ interface BoundCall extends ServerCallLike {
   [ORIGINAL_EMIT]: ServerCallLike['emit'];
 }
 
+/**
+ * grpc-js emits 'cancelled' when the client cancels, the connection drops or
+ * the deadline passes: the handler's work is wasted from then on, so the
+ * request deadline's signal aborts (DeadlineExceededError once the time is
+ * up, CallCancelledError before).
+ */
+function cancel(context: RequestContext): void {
+  const deadline = context.deadline;
+  if (deadline === undefined) return;
+  // Deadline.abort() reaches only a signal that exists; make it first so a
+  // handler that asks for it later still finds it aborted.
+  if (deadline.signal.aborted) return;
+  deadline.abort(deadline.remaining() > 0 ? new CallCancelledError() : undefined);
+}
+
 /** Runs the call's own emit inside the call's request context (shared by every call: no closure per call). */
-function contextEmit(this: BoundCall): boolean {
+function contextEmit(this: BoundCall, event: string | symbol): boolean {
   const context = this[CONTEXT];
+  if (event === 'cancelled') cancel(context);
   if (storage.getStore() === context) return Reflect.apply(this[ORIGINAL_EMIT], this, arguments) as boolean;
   return storage.run(context, Reflect.apply, this[ORIGINAL_EMIT], this, arguments) as boolean;
 }
@@ -86,9 +104,13 @@ function invoke(handler: Handler, self: unknown, call: ServerCallLike, callback:
 }
 
 function reject(call: ServerCallLike, callback: ((error: unknown) => void) | undefined, error: DyelineError): void {
+  // The dyeline error code rides in the trailers, as HTTP ingress puts it in the body.
+  const metadata = new Metadata();
+  metadata.set(ERROR_KEY, error.code);
   const failure = {
     code: isUntrustedTagError(error) ? status.PERMISSION_DENIED : status.INVALID_ARGUMENT,
     details: error.message,
+    metadata,
   };
   // Unary and client-streaming answer through the callback; grpc-js turns an
   // 'error' event on a server stream into the call's status.
@@ -124,6 +146,10 @@ function collectHandlers(implementation: object): Map<string, Handler> {
  * @throws {TypeError} when `implementation` is not an object, or an option is invalid.
  */
 export function wrapImplementation<I extends object = UntypedServiceImplementation>(implementation: I, options: DyelineServerOptions = {}): I {
+  return wrap(implementation, options).implementation;
+}
+
+function wrap<I extends object>(implementation: I, options: DyelineServerOptions): { implementation: I; stats: Readonly<IngressStats> } {
   if (typeof implementation !== 'object' || implementation === null) {
     throw new TypeError('wrapImplementation: implementation must be an object of handlers');
   }
@@ -163,12 +189,14 @@ export function wrapImplementation<I extends object = UntypedServiceImplementati
     Object.defineProperty(dyelineHandler, 'name', { value: name });
     wrapped[name] = dyelineHandler;
   }
-  return wrapped as unknown as I;
+  return { implementation: wrapped as unknown as I, stats: ingress.stats };
 }
 
 /**
  * `server.addService(service, implementation)` with every handler wrapped by
  * {@link wrapImplementation}: one line to make a grpc-js service tag-aware.
+ * Returns the ingress counters of the service (live: calls read, drops,
+ * refused signatures, rejections).
  *
  * @throws {TypeError} when the implementation is not an object, or an option is invalid.
  */
@@ -177,6 +205,8 @@ export function addDyelineService<I extends object = UntypedServiceImplementatio
   service: ServiceDefinition,
   implementation: I,
   options: DyelineServerOptions = {},
-): void {
-  server.addService(service, wrapImplementation(implementation, options) as unknown as UntypedServiceImplementation);
+): Readonly<IngressStats> {
+  const { implementation: wrapped, stats } = wrap(implementation, options);
+  server.addService(service, wrapped as unknown as UntypedServiceImplementation);
+  return stats;
 }

@@ -4,6 +4,9 @@ import { createPropagator } from './propagator.js';
 import type { PropagationOptions } from './propagator.js';
 
 export type { PropagationOptions } from './propagator.js';
+// Routed outbound (routing helper): lives on this subpath because it needs axios at run time.
+export { routedAxios } from './routed-axios.js';
+export type { RoutedAxiosOptions } from './routed-axios.js';
 
 const axiosHeadersAccessor: CarrierAccessor<AxiosHeaders> = {
   get(headers, name) {

@@ -15,16 +15,16 @@ const clientRequestAccessor: CarrierAccessor<ClientRequest> = {
 };
 
 /**
- * Writes the current tag onto a `ClientRequest` whose headers are not sent
+ * Writes the current tag and deadline onto a `ClientRequest` whose headers are not sent
  * yet. Requests built with raw array headers or `Expect` have sent theirs
  * already: they go out untagged and `onError` hears about it. @internal
  */
 export function tagClientRequest(propagator: Propagator, client: string, request: ClientRequest): void {
-  const tag = propagator.tag();
-  if (tag === undefined) return;
+  const context = propagator.pending();
+  if (context === undefined) return;
   if (request.headersSent) {
     propagator.report(new PropagationError(client, 'headers already sent (array headers or Expect); request not tagged'));
     return;
   }
-  propagator.write(tag, request, clientRequestAccessor);
+  propagator.write(context, request, clientRequestAccessor);
 }

@@ -33,21 +33,21 @@ const flatAccessor: CarrierAccessor<FlatHeaders> = {
 };
 
 /**
- * Returns undici dispatch `headers` with the current tag written in, in a
+ * Returns undici dispatch `headers` with the current tag and deadline written in, in a
  * shape undici 6 and 7 accept. The caller's object is never mutated: a copy
  * is returned. Outside any tag the very same value comes back.
  */
 export function tagDispatchHeaders(propagator: Propagator, client: string, headers: unknown): unknown {
-  const tag = propagator.tag();
-  if (tag === undefined) return headers;
+  const context = propagator.pending();
+  if (context === undefined) return headers;
   if (headers === undefined || headers === null) {
     const record: Record<string, string> = {};
-    propagator.write(tag, record, headerRecordAccessor);
+    propagator.write(context, record, headerRecordAccessor);
     return record;
   }
   if (Array.isArray(headers)) {
     const list = headers.slice();
-    propagator.write(tag, list, flatAccessor);
+    propagator.write(context, list, flatAccessor);
     return list;
   }
   if (typeof headers !== 'object') {
@@ -68,10 +68,10 @@ export function tagDispatchHeaders(propagator: Propagator, client: string, heade
       propagator.report(new PropagationError(client, 'could not read iterable headers; left as they are', { cause: error }));
       return headers;
     }
-    propagator.write(tag, list, flatAccessor);
+    propagator.write(context, list, flatAccessor);
     return list;
   }
   const record = { ...(headers as Record<string, string | string[] | undefined>) };
-  propagator.write(tag, record, headerRecordAccessor);
+  propagator.write(context, record, headerRecordAccessor);
   return record;
 }

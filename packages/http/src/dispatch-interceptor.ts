@@ -17,7 +17,7 @@ export type DispatchLike<O extends DispatchOptionsLike = DispatchOptionsLike, H 
 export function createDispatchInterceptor(propagator: Propagator, client: string) {
   return <O extends DispatchOptionsLike, H>(dispatch: DispatchLike<O, H>): DispatchLike<O, H> =>
     function dyelineDispatch(options: O, handler: H): boolean {
-      if (propagator.tag() === undefined) return dispatch(options, handler);
+      if (propagator.pending() === undefined) return dispatch(options, handler);
       const headers = tagDispatchHeaders(propagator, client, options.headers);
       return dispatch(headers === options.headers ? options : { ...options, headers }, handler);
     };

@@ -1,29 +1,14 @@
-import { Etcd3 } from 'etcd3';
-import type { IOptions } from 'etcd3';
 import type { Instance, InstanceSource } from '@dyeline/routing';
+import { connect } from './etcd-connection.js';
+import type { EtcdConnection } from './etcd-connection.js';
 import { parseInstance } from './parse-instances.js';
 import type { InstanceInit } from './parse-instances.js';
 import { SnapshotStore } from './snapshot-store.js';
 
-/** Default key prefix: `/dyeline/instances/<service>/<id>` → JSON instance. */
-export const DEFAULT_ETCD_PREFIX = '/dyeline/instances/';
-
-/** How to reach etcd: a client you own, or options for one the registry owns (and closes). */
-export interface EtcdConnection {
-  /** An existing client; not closed by the registry. */
-  client?: Etcd3;
-  /** Options for a new client, e.g. `{ hosts: 'http://127.0.0.1:2379' }`. */
-  etcd?: IOptions;
-  /** Key prefix. Default {@link DEFAULT_ETCD_PREFIX}. */
-  prefix?: string;
-}
-
-function connect(options: EtcdConnection, who: string): { client: Etcd3; owned: boolean; prefix: string } {
-  if (options.client === undefined && options.etcd === undefined) throw new TypeError(`${who}: pass client or etcd`);
-  const prefix = options.prefix ?? DEFAULT_ETCD_PREFIX;
-  if (typeof prefix !== 'string' || prefix === '') throw new TypeError(`${who}: prefix must be a non-empty string`);
-  return options.client !== undefined ? { client: options.client, owned: false, prefix } : { client: new Etcd3(options.etcd), owned: true, prefix };
-}
+export { DEFAULT_ETCD_PREFIX } from './etcd-connection.js';
+export type { EtcdConnection } from './etcd-connection.js';
+export { DEFAULT_ETCD_RULES_KEY, watchEtcdRules } from './etcd-rules.js';
+export type { EtcdRules, WatchEtcdRulesOptions } from './etcd-rules.js';
 
 /** Options of {@link registerInstance}. */
 export interface RegisterOptions extends EtcdConnection, InstanceInit {

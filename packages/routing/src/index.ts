@@ -31,5 +31,6 @@ export type { RoutePolicy } from './route-policy.js';
 export type { MatchedRoute, RouteDecision, RouteExplanation, RouteTrace } from './route-decision.js';
 export { createRouter } from './router.js';
 export type { InstanceFilter, Router, RouterOptions, StickyKeyOptions } from './router-types.js';
+export type { OutlierEvent } from './outlier-pools.js';
 export type { SetWeightsOptions } from './set-weights.js';
 export { parseDuration } from './duration.js';

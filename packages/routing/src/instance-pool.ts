@@ -1,7 +1,7 @@
 import { lookupHost, trafficPolicyFor } from './compile-rules.js';
 import type { CompiledRules } from './compile-rules.js';
 import type { Instance } from './instance.js';
-import type { LoadBalancerSpec } from './rule-spec.js';
+import type { LoadBalancerSpec, OutlierDetectionSpec } from './rule-spec.js';
 
 /** The instances of one host's subset, split by lane once per snapshot. @internal */
 export interface InstancePool {
@@ -11,6 +11,7 @@ export interface InstancePool {
   readonly uncolored: readonly Instance[];
   readonly byColor: ReadonlyMap<string, readonly Instance[]>;
   readonly loadBalancer: LoadBalancerSpec | undefined;
+  readonly outlierDetection: OutlierDetectionSpec | undefined;
   /** Round-robin cursor. */
   cursor: number;
 }
@@ -85,6 +86,7 @@ export class PoolCache {
       if (list === undefined) byColor.set(color, (list = []));
       list.push(instance);
     }
-    return { host, subset, all, uncolored, byColor, loadBalancer: trafficPolicyFor(rules.destinationRules, host, subset).loadBalancer, cursor: 0 };
+    const policy = trafficPolicyFor(rules.destinationRules, host, subset);
+    return { host, subset, all, uncolored, byColor, loadBalancer: policy.loadBalancer, outlierDetection: policy.outlierDetection, cursor: 0 };
   }
 }

@@ -6,6 +6,7 @@ import type { RouteRequest } from './route-request.js';
 import type { RouteDecision, RouteExplanation } from './route-decision.js';
 import type { RuleWarning } from './rule-spec.js';
 import type { SetWeightsOptions } from './set-weights.js';
+import type { OutlierEvent } from './outlier-pools.js';
 
 /** Narrows the candidates of one pick; sees the whole list, returns the ones to keep. */
 export type InstanceFilter = (tag: Tag, instances: readonly Instance[]) => readonly Instance[];
@@ -46,6 +47,10 @@ export interface RouterOptions {
   onError?: (error: unknown) => void;
   /** Random source in [0, 1) for un-keyed splits and load balancing. Default `Math.random`. */
   random?: () => number;
+  /** Monotonic milliseconds for outlier detection. Default `performance.now`. */
+  clock?: () => number;
+  /** Each ejection by a DestinationRule's `outlierDetection`. */
+  onOutlier?: (event: OutlierEvent) => void;
 }
 
 /** Routes outbound calls; holds the current compiled rules. */
@@ -74,6 +79,13 @@ export interface Router {
   handles(host: string): boolean;
   /** The rules serving now. */
   readonly rules: CompiledRules;
+  /**
+   * Records how a call to `instance`, picked for `target`'s host and subset, ended: `true` ok,
+   * `false` a connection failure, or the HTTP status. Feeds the `outlierDetection` of that
+   * host/subset's DestinationRule (an ejected instance gets no traffic until it returns);
+   * a no-op where none is set. The routed clients of `@dyeline/http` call it.
+   */
+  record(target: { readonly host: string; readonly subset: string | undefined }, instance: Instance, outcome: boolean | number): void;
   /** Counts a call in flight for LEAST_REQUEST; returns the function that ends it. */
   begin(instance: Instance): () => void;
 }

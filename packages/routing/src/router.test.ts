@@ -165,3 +165,51 @@ describe('live updates', () => {
     }
   });
 });
+
+describe('outlier detection', () => {
+  const dr = `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: reviews }
+spec:
+  host: reviews
+  subsets:
+  - name: v1
+    labels: { version: v1 }
+    trafficPolicy: { outlierDetection: { consecutive5xxErrors: 2, baseEjectionTime: 10s, maxEjectionPercent: 100 } }
+  - { name: v2, labels: { version: v2 } }
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: reviews }
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - { destination: { host: reviews, subset: v1 }, weight: 50 }
+    - { destination: { host: reviews, subset: v2 }, weight: 50 }
+`;
+  const pool = [inst('reviews', 1, { version: 'v1' }), inst('reviews', 2, { version: 'v1' }), inst('reviews', 3, { version: 'v2' })];
+
+  it("applies the subset's outlierDetection only to that subset, and survives a weight shift", () => {
+    let now = 0;
+    const router = createRouter({ instances: pool, rules: dr, clock: () => now });
+    const v1 = { host: 'reviews', subset: 'v1' };
+    const v2 = { host: 'reviews', subset: 'v2' };
+    for (let i = 0; i < 5; i++) router.record(v2, pool[2] as Instance, 503);
+    expect(router.pick('reviews', 'v2', createTag()).address).toBe('127.0.0.1:3');
+    router.record(v1, pool[0] as Instance, 503);
+    router.record(v1, pool[0] as Instance, 503);
+    router.setWeights('reviews', { v1: 90, v2: 10 });
+    for (let i = 0; i < 10; i++) expect(router.pick('reviews', 'v1', createTag()).address).toBe('127.0.0.1:2');
+    now += 10_000;
+    const seen = new Set<string>();
+    for (let i = 0; i < 10; i++) seen.add(router.pick('reviews', 'v1', createTag()).address);
+    expect(seen.size).toBe(2);
+  });
+
+  it('ejecting every instance of a subset leaves no instance, as a typed error', () => {
+    const router = createRouter({ instances: pool, rules: dr, clock: () => 0 });
+    for (const i of [0, 1]) for (let n = 0; n < 2; n++) router.record({ host: 'reviews', subset: 'v1' }, pool[i] as Instance, false);
+    expect(() => router.pick('reviews', 'v1', createTag())).toThrow(expect.objectContaining({ code: 'ERR_DYELINE_NO_INSTANCE' }));
+  });
+});

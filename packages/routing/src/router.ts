@@ -20,6 +20,7 @@ import type { RoutePolicy } from './route-policy.js';
 import type { MatchedRoute, RouteDecision, RouteExplanation, RouteTrace } from './route-decision.js';
 import type { RuleSet } from './rule-spec.js';
 import { setRouteWeights } from './set-weights.js';
+import { OutlierPools, outlierId } from './outlier-pools.js';
 
 interface LaneOut {
   fellBack: boolean;
@@ -74,6 +75,9 @@ export function createRouter(options: RouterOptions): Router {
   const keyScratch: KeyHash = { lo: 0, hi: 0 };
   const refs = new WeakMap<CompiledRoute, MatchedRoute>();
   const defaultPolicies = new Map<string, RoutePolicy>();
+  if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('createRouter: clock must be a function');
+  if (options.onOutlier !== undefined && typeof options.onOutlier !== 'function') throw new TypeError('createRouter: onOutlier must be a function');
+  const outliers = new OutlierPools(options.clock, options.onOutlier);
 
   let compiled = compileRules(loadRules(options.rules ?? EMPTY_RULES, { onWarning: options.onWarning }), tagHeaders);
 
@@ -129,6 +133,15 @@ export function createRouter(options: RouterOptions): Router {
       if (lane !== undefined) list = lane;
       else if (force) throw new LaneUnavailableError(host, color);
       else out.fellBack = true;
+    }
+    // Outlier detection judges the whole subset (Envoy's cluster); the lane keeps its healthy members.
+    const detector = pool.outlierDetection === undefined ? undefined : outliers.get(host, subset, pool.outlierDetection);
+    if (detector !== undefined) {
+      const healthy = detector.filter(pool.all);
+      if (healthy !== pool.all) {
+        const keep = new Set(healthy);
+        list = list.filter((i) => keep.has(i));
+      }
     }
     for (const filter of filters) list = filter(tag, list);
     if (list.length === 0) {
@@ -241,6 +254,11 @@ export function createRouter(options: RouterOptions): Router {
     },
     get rules() {
       return compiled;
+    },
+    record(target, instance, outcome) {
+      const pool = pools.get(compiled, snapshot(), target.host, target.subset);
+      if (pool?.outlierDetection === undefined) return;
+      outliers.get(target.host, target.subset, pool.outlierDetection)?.record(outlierId(instance), outcome);
     },
     begin(instance) {
       const key = instanceKey(instance);

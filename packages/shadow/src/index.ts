@@ -1,1 +1,10 @@
-export {};
+export { createShadowResolver } from './shadow-resolver.js';
+export type { ShadowResolver, ShadowResolverOptions } from './shadow-resolver.js';
+export { createMessageTagger } from './message-tag.js';
+export type { MessageHeaders, MessageTagger, MessageTaggerOptions } from './message-tag.js';
+export { createOutboundGuard } from './outbound-guard.js';
+export type { OutboundCall, OutboundDecision, OutboundGuard, OutboundGuardOptions } from './outbound-guard.js';
+export { guardedFetch } from './outbound-guard-fetch.js';
+export { guardHttpRequest } from './outbound-guard-http.js';
+export type { HttpRequestFunction } from './outbound-guard-http.js';
+export { outboundGuardInterceptor } from './outbound-guard-undici.js';

@@ -135,7 +135,8 @@ export function createShadowResolver(options: ShadowResolverOptions = {}): Shado
     pick<T>(targets: { production: T; shadow: T | undefined }, what: string, tag?: Tag): T {
       if (!isShadow(tag)) return targets.production;
       const shadow = targets.shadow;
-      if (shadow === undefined) {
+      // `null` counts as missing too: a config loader may produce either.
+      if (shadow === undefined || shadow === null) {
         throw new ShadowIsolationError(what, `Shadow request refused: no shadow target is configured for ${what}`);
       }
       return shadow;

@@ -1,9 +1,8 @@
 import type { EventEmitter } from 'node:events';
-import { contextStorage } from '@dyeline/core';
-import type { RequestContext } from '@dyeline/core';
+import { contextStorage } from './context.js';
+import type { RequestContext } from './context.js';
 
-// Kept identical in @dyeline/koa and @dyeline/express (adapters may not depend
-// on each other); a candidate for @dyeline/core.
+// Framework-neutral (node:events only): shared by the Koa and Express adapters.
 
 const storage = contextStorage();
 const CONTEXT = Symbol('dyeline.requestContext');
@@ -89,4 +88,14 @@ function patch(emitter: Emitter, context: RequestContext): void {
 export function bindRequestEmitters(context: RequestContext, request: EventEmitter, response: EventEmitter): void {
   patch(request, context);
   patch(response, context);
+}
+
+/**
+ * Points emitters already bound by {@link bindRequestEmitters} at a newer
+ * context of the same request (a timeout middleware that adds a deadline);
+ * unbound emitters are left alone, so `bindEmitters: false` stays off.
+ */
+export function rebindRequestEmitters(context: RequestContext, request: EventEmitter, response: EventEmitter): void {
+  if ((request as Emitter)[CONTEXT] !== undefined) (request as Emitter)[CONTEXT] = context;
+  if ((response as Emitter)[CONTEXT] !== undefined) (response as Emitter)[CONTEXT] = context;
 }

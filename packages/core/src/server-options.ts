@@ -1,8 +1,9 @@
-import { createIngress } from '@dyeline/core';
-import type { CarrierAccessor, Ingress, IngressOptions } from '@dyeline/core';
 import type { ServerResponse } from 'node:http';
+import type { CarrierAccessor } from './carrier.js';
+import { createIngress } from './ingress.js';
+import type { Ingress, IngressOptions } from './ingress.js';
 
-// Kept identical in @dyeline/koa and @dyeline/express (adapters may not depend on each other).
+// Framework-neutral (node:http types only): shared by the Koa and Express adapters.
 
 /** Options every HTTP server adapter takes on top of the ingress options. */
 export interface ServerAdapterOptions extends IngressOptions {
@@ -18,7 +19,7 @@ export interface ServerAdapterOptions extends IngressOptions {
   bindEmitters?: boolean;
 }
 
-/** The options, checked once. @internal */
+/** The options, checked once, as {@link resolveServerOptions} returns them. */
 export interface ServerAdapterSettings {
   readonly ingress: Ingress;
   readonly echo: boolean;

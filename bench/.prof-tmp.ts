@@ -1,0 +1,24 @@
+import * as grpc from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { createTag, currentTag, runWithTag } from '@dyeline/core';
+import { addDyelineService, dyelineClientInterceptor } from '@dyeline/grpc';
+const variant = process.argv[2] ?? 'dyeline';
+const proto = '/work/main/examples/proto/greeter.proto';
+const pkg = grpc.loadPackageDefinition(loadSync(proto, { defaults: true })) as any;
+const Greeter = pkg.dyeline.greeter.Greeter;
+const server = new grpc.Server();
+const impl = { sayHello(call: any, cb: any) { cb(null, { message: (variant === 'dyeline' ? currentTag()?.color : call.metadata.get('x-color')[0]) ?? 'none', version: 'v1' }); } };
+let options: grpc.ClientOptions = {};
+if (variant === 'dyeline') { addDyelineService(server, Greeter.service, impl, { trust: { trustedCidrs: ['127.0.0.0/8'] } }); options = { interceptors: [dyelineClientInterceptor()] }; }
+else server.addService(Greeter.service, impl);
+const port = await new Promise<number>((r, j) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? j(e) : r(p))));
+const client = new Greeter(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), options);
+const tag = createTag({ color: 'feature-42', user: 'alice' });
+const once = (md: grpc.Metadata) => new Promise<void>((res, rej) => client.sayHello({ name: 'b' }, md, {}, (e: any) => (e ? rej(e) : res())));
+const call = variant === 'dyeline' ? () => runWithTag(tag, () => once(new grpc.Metadata())) : variant === 'hand' ? () => { const m = new grpc.Metadata(); m.set('x-color','feature-42'); m.set('x-user','alice'); m.set('baggage','color=feature-42,user=alice'); return once(m);} : () => once(new grpc.Metadata());
+const ms = Number(process.argv[3] ?? 5000);
+let done = 0; const cpu = process.cpuUsage(); const until = performance.now() + ms;
+await Promise.all(Array.from({ length: 64 }, async () => { while (performance.now() < until) { await call(); done++; } }));
+const u = process.cpuUsage(cpu);
+console.log(variant, done / (ms / 1000), ((u.user + u.system) / done).toFixed(1), 'us/call');
+client.close(); server.forceShutdown();

@@ -1,0 +1,78 @@
+// ioredis GET/SET throughput through shadowRedis (prefix strategy) vs the bare client, real redis-server.
+//   node --import tsx bench/shadow-redis.ts [--rounds 9] [--ops 20000] [--inflight 50]
+// Interleaved rounds (bare, production tag, shadow tag), median ops/s, ratios. Target: wrapper ≥ 0.97 of bare.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { createTag, runWithTag } from '../packages/core/src/index.js';
+import { shadowRedis } from '../packages/shadow/src/ioredis.js';
+import { startRedis } from '../test/harness/redis.js';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? fallback : Number(process.argv[i + 1]);
+}
+const rounds = arg('rounds', 9);
+const ops = arg('ops', 20_000);
+const inflight = arg('inflight', 50);
+
+const server = await startRedis();
+const bareClient = new Redis(server.url);
+const wrapped = shadowRedis({ production: new Redis(server.url) });
+
+async function round(client: Redis): Promise<number> {
+  const start = process.hrtime.bigint();
+  let next = 0;
+  const worker = async () => {
+    while (next < ops) {
+      const i = next++;
+      if (i % 2 === 0) await client.set(`bench:${i % 1000}`, 'value');
+      else await client.get(`bench:${i % 1000}`);
+    }
+  };
+  await Promise.all(Array.from({ length: inflight }, worker));
+  return ops / (Number(process.hrtime.bigint() - start) / 1e9);
+}
+
+const scenarios: Record<string, () => Promise<number>> = {
+  'bare': () => round(bareClient),
+  'wrapped, production tag': () => runWithTag(createTag({ color: 'blue' }), () => round(wrapped)),
+  'wrapped, shadow tag': () => runWithTag(createTag({ shadow: true }), () => round(wrapped)),
+};
+const names = Object.keys(scenarios);
+const samples: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+try {
+  for (const name of names) await scenarios[name]!(); // warm-up
+  for (let r = 0; r < rounds; r++) {
+    // Rotate the order each round so no scenario always runs first.
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(r + k) % names.length]!;
+      samples[name]!.push(await scenarios[name]!());
+    }
+  }
+} finally {
+  await bareClient.quit();
+  await wrapped.quit();
+  await server.stop();
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
+const base = median(samples.bare!);
+const results = names.map((name) => ({
+  scenario: name,
+  medianOpsPerSec: Math.round(median(samples[name]!)),
+  ratioToBare: +(median(samples[name]!) / base).toFixed(3),
+}));
+for (const r of results) {
+  process.stdout.write(`${r.scenario.padEnd(26)} ${String(r.medianOpsPerSec).padStart(8)} ops/s   ratio ${r.ratioToBare.toFixed(3)}\n`);
+}
+const dir = join(fileURLToPath(new URL('.', import.meta.url)), 'results');
+mkdirSync(dir, { recursive: true });
+writeFileSync(
+  join(dir, 'shadow-redis.json'),
+  `${JSON.stringify({ bench: 'shadow-redis', node: process.version, rounds, ops, inflight, target: 'wrapper >= 0.97 of bare', results }, null, 2)}\n`,
+);

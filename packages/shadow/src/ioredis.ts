@@ -1,0 +1,202 @@
+import { ShadowIsolationError, currentTag } from '@dyeline/core';
+import type { Tag } from '@dyeline/core';
+import type { Redis } from 'ioredis';
+import { placeRedisCommand } from './redis-command-placer.js';
+import type { RedisArg } from './redis-command-placer.js';
+import { createShadowResolver } from './shadow-resolver.js';
+import type { ShadowResolver } from './shadow-resolver.js';
+
+/** Options of {@link shadowRedis}; checked once, when the wrapper is built. */
+export interface ShadowRedisOptions {
+  /** The production client. Not modified: the wrapper is a separate object. */
+  production: Redis;
+  /** A separate shadow client (another server or database). Selects the `'client'` strategy. */
+  shadow?: Redis;
+  /**
+   * `'client'`: shadow commands go to `shadow` (no shadow client → refused);
+   * `'prefix'`: one client, every key/channel/pattern gets the resolver's shadow name.
+   * Default: `'client'` when `shadow` is given, else `'prefix'`.
+   */
+  strategy?: 'client' | 'prefix';
+  /** Names, reverse guard and shadow detection. Default: `createShadowResolver()` (`shadow_` prefix). */
+  resolver?: ShadowResolver;
+}
+
+// What the wrapper touches of ioredis beyond its public types.
+type AnyFn = (...args: unknown[]) => unknown;
+interface CommandInternals {
+  name: string;
+  args: RedisArg[];
+  keys?: unknown;
+  slot?: unknown;
+  reject(error: Error): void;
+  promise: Promise<unknown>;
+  [PLACED]?: true;
+}
+interface PipelineInternals {
+  sendCommand(command: CommandInternals): unknown;
+  addBatch(commands: unknown[][]): unknown;
+}
+
+const PLACED = Symbol('dyeline.redis.placed');
+const SCAN_STREAMS = [
+  'scanStream', 'scanBufferStream', 'sscanStream', 'sscanBufferStream',
+  'hscanStream', 'hscanBufferStream', 'zscanStream', 'zscanBufferStream',
+] as const;
+
+interface State {
+  readonly production: Redis;
+  readonly shadow: Redis | undefined;
+  readonly prefix: boolean;
+  readonly resolver: ShadowResolver;
+}
+
+/**
+ * Wraps an ioredis client so that shadow requests (per the current tag) use
+ * a shadow client, or shadow names on the same client, and production
+ * requests never touch shadow keys. Every command — direct, in `pipeline()` /
+ * `multi()`, script, scan stream — is decided synchronously when it is
+ * issued, from the tag in force at that moment, before ioredis queues it.
+ *
+ * Under the prefix strategy a command whose keys ioredis' command table cannot
+ * locate (FLUSHALL, CLIENT, an unknown module command, EVAL with 0 keys, …)
+ * is refused for shadow requests with a `ShadowIsolationError` (a rejected
+ * promise; a synchronous throw when queued on a pipeline).
+ *
+ * @throws {TypeError} naming the option when options are invalid.
+ */
+export function shadowRedis(options: ShadowRedisOptions): Redis {
+  if (typeof options !== 'object' || options === null) throw new TypeError('shadowRedis: options must be an object');
+  if (!isClient(options.production)) throw new TypeError('shadowRedis: option "production" must be an ioredis client');
+  if (options.shadow !== undefined && !isClient(options.shadow)) {
+    throw new TypeError('shadowRedis: option "shadow" must be an ioredis client');
+  }
+  if (options.shadow === options.production) {
+    throw new TypeError('shadowRedis: option "shadow" must not be the production client');
+  }
+  const strategy = options.strategy ?? (options.shadow === undefined ? 'prefix' : 'client');
+  if (strategy !== 'client' && strategy !== 'prefix') {
+    throw new TypeError('shadowRedis: option "strategy" must be "client" or "prefix"');
+  }
+  if (options.resolver !== undefined && typeof options.resolver?.name !== 'function') {
+    throw new TypeError('shadowRedis: option "resolver" must be a ShadowResolver');
+  }
+  const state: State = {
+    production: options.production,
+    shadow: options.shadow,
+    prefix: strategy === 'prefix',
+    resolver: options.resolver ?? createShadowResolver(),
+  };
+  return wrap(state, undefined);
+}
+
+function isClient(value: unknown): value is Redis {
+  return typeof value === 'object' && value !== null && typeof (value as { sendCommand?: unknown }).sendCommand === 'function';
+}
+
+/** `pinned` fixes the tag for objects that issue commands later (scan streams). */
+function wrap(state: State, pinned: { tag: Tag | undefined } | undefined): Redis {
+  const { production, resolver } = state;
+  const tagNow = pinned === undefined ? currentTag : () => pinned.tag;
+  const clientFor = (tag: Tag | undefined): Redis =>
+    resolver.pick({ production, shadow: state.shadow }, 'redis', tag);
+
+  // Auto-pipelining would queue the wrapper's commands on pipelines shared
+  // with bare callers of the same client; the wrapper sends directly instead.
+  const productionOptions = production.options;
+  const options = productionOptions.enableAutoPipelining === true
+    ? { ...productionOptions, enableAutoPipelining: false }
+    : productionOptions;
+
+  const decide = (command: CommandInternals, tag: Tag | undefined): void => {
+    placeRedisCommand(resolver, command.name, command.args, tag);
+    // ioredis caches the keys (cluster slot); they changed.
+    command.keys = undefined;
+    command.slot = undefined;
+    command[PLACED] = true;
+  };
+
+  const patchPipeline = (pipeline: PipelineInternals, createdShadow: boolean): void => {
+    const send = pipeline.sendCommand;
+    pipeline.sendCommand = function sendCommand(command: CommandInternals) {
+      if (command[PLACED] !== true) {
+        const tag = tagNow();
+        if (state.prefix) decide(command, tag);
+        else if (resolver.isShadow(tag) !== createdShadow) {
+          throw new ShadowIsolationError('redis pipeline', 'A pipeline created for one of shadow/production traffic was used by the other');
+        } else command[PLACED] = true;
+      }
+      return send.call(this, command);
+    };
+  };
+
+  const pipelineOf = (make: (receiver: Redis) => unknown, commands: unknown): unknown => {
+    const tag = tagNow();
+    const receiver = state.prefix ? proxy : clientFor(tag);
+    const pipeline = make(receiver) as PipelineInternals;
+    patchPipeline(pipeline, resolver.isShadow(tag));
+    if (Array.isArray(commands)) pipeline.addBatch(commands as unknown[][]);
+    return pipeline;
+  };
+
+  const overrides: Record<string | symbol, unknown> = Object.create(null) as Record<string | symbol, unknown>;
+  overrides.options = options;
+  overrides.sendCommand = function sendCommand(command: CommandInternals, stream?: unknown, node?: unknown) {
+    if (command[PLACED] === true) return (production.sendCommand as AnyFn).call(production, command, stream, node);
+    const tag = tagNow();
+    let client: Redis;
+    try {
+      client = state.prefix ? production : clientFor(tag);
+      if (state.prefix) decide(command, tag);
+      else command[PLACED] = true;
+    } catch (error) {
+      command.reject(error as Error);
+      return command.promise;
+    }
+    return (client.sendCommand as AnyFn).call(client, command, stream, node);
+  };
+  overrides.pipeline = (commands?: unknown) =>
+    pipelineOf((receiver) => (production.pipeline as AnyFn).call(receiver), commands);
+  overrides.multi = (commands?: unknown, multiOptions?: unknown) => {
+    const opts = multiOptions === undefined && !Array.isArray(commands) ? commands : multiOptions;
+    if ((opts as { pipeline?: boolean } | undefined)?.pipeline === false) {
+      // MULTI on the connection: every following command passes sendCommand.
+      return (production.multi as AnyFn).call(state.prefix ? proxy : clientFor(tagNow()), opts);
+    }
+    return pipelineOf((receiver) => (production.multi as AnyFn).call(receiver, opts ?? {}), Array.isArray(commands) ? commands : undefined);
+  };
+  overrides.duplicate = (override?: unknown) =>
+    shadowRedis({
+      production: (production.duplicate as AnyFn)(override) as Redis,
+      shadow: state.shadow === undefined ? undefined : (state.shadow.duplicate as AnyFn)(override) as Redis,
+      strategy: state.prefix ? 'prefix' : 'client',
+      resolver,
+    });
+  overrides.monitor = (callback?: unknown) => {
+    const tag = tagNow();
+    if (resolver.isShadow(tag) && state.prefix) {
+      const error = new ShadowIsolationError('redis command monitor', 'Shadow request refused: MONITOR reads production traffic');
+      if (typeof callback === 'function') {
+        process.nextTick(callback as AnyFn, error);
+        return undefined;
+      }
+      return Promise.reject(error);
+    }
+    const client = state.prefix ? production : clientFor(tag);
+    return (client.monitor as AnyFn).call(client, callback);
+  };
+  for (const method of SCAN_STREAMS) {
+    // The stream issues SCAN calls later, from stream callbacks: pin the tag now.
+    overrides[method] = (...args: unknown[]) =>
+      ((production as unknown as Record<string, AnyFn>)[method]!).apply(wrap(state, { tag: tagNow() }), args);
+  }
+
+  const proxy: Redis = new Proxy(production, {
+    get(target, prop) {
+      const override = overrides[prop];
+      if (override !== undefined) return override;
+      return (target as unknown as Record<string | symbol, unknown>)[prop];
+    },
+  });
+  return proxy;
+}

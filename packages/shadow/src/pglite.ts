@@ -1,0 +1,2 @@
+export { shadowPGlite } from './pglite-shadow.js';
+export type { PGliteLike, ShadowPGlite, ShadowPGliteOptions } from './pglite-shadow.js';
