@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTag, runWithTag } from '@dyeline/core';
 import { createRouter } from '@dyeline/routing';
 import type { Instance, Router } from '@dyeline/routing';
-import { routedHttpRequest } from '@dyeline/http';
+import { createRoutePolicyRunner, routedFetch, routedHttpRequest } from '@dyeline/http';
 import type { RoutedClientOptions } from '@dyeline/http';
 import { routedAxios } from '@dyeline/http/axios';
 import { readAll, routedClients as clients } from './helpers/routed-clients.js';
@@ -165,6 +165,27 @@ describe('policy on the routed clients', () => {
     const instance = axios.create();
     routedAxios(instance, { router: router(), runPolicy: async () => new Response('fault filter abort', { status: 418 }) });
     await expect(instance.get('http://greeter/')).rejects.toMatchObject({ response: { status: 418, data: 'fault filter abort' } });
+  });
+
+  it("fetch and axios: the route's retries through createRoutePolicyRunner retry a 503", async () => {
+    const { server, hits } = await flaky();
+    const rules = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: flaky }
+spec:
+  hosts: [flaky]
+  http:
+  - retries: { attempts: 2, retryOn: 5xx }
+    route: [{ destination: { host: flaky } }]
+`;
+    const r = createRouter({ instances: [{ service: 'flaky', address: `127.0.0.1:${server.port}`, labels: {} }], rules });
+    const runPolicy = createRoutePolicyRunner({ backoff: { initial: 1, max: 1 } });
+    const fetch = routedFetch({ router: r, runPolicy });
+    const res = await fetch('http://flaky/');
+    expect([res.status, ((await res.json()) as { version: string }).version, hits()]).toEqual([200, 'try-2', 2]);
+    const instance = axios.create();
+    routedAxios(instance, { router: r, runPolicy });
+    expect([(await instance.get<{ version: string }>('http://flaky/')).data.version, hits()]).toEqual(['try-4', 4]);
   });
 
   it('node:http: the route timeout aborts the request', async () => {

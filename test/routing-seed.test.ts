@@ -7,7 +7,9 @@ import { createTag, runWithTag } from '@dyeline/core';
 import type { Tag } from '@dyeline/core';
 import { createRouter, loadRuleFile, mergeRuleSets } from '@dyeline/routing';
 import type { Instance, Router } from '@dyeline/routing';
-import { routedFetch } from '../packages/http/src/routed-fetch.js';
+import axios from 'axios';
+import { createRoutePolicyRunner, routedFetch } from '@dyeline/http';
+import { routedAxios } from '@dyeline/http/axios';
 
 const seeds = fileURLToPath(new URL('../examples/istio/', import.meta.url));
 const seed = (name: string) => mergeRuleSets(loadRuleFile(`${seeds}destination-rules.yaml`), loadRuleFile(`${seeds}${name}.yaml`));
@@ -117,20 +119,18 @@ describe('the seed VirtualServices against real v1/v2/v3 servers', () => {
     expect(delayed?.policy.retries).toEqual({ attempts: 2, retryOn: ['connect-failure', 'refused-stream', 'unavailable', 'cancelled'] });
     const plain = router.decide({ host: 'helloworld' }, createTag()).policy;
     expect(plain).toMatchObject({ fault: undefined, timeoutMs: 2000, retries: { attempts: 3, perTryTimeoutMs: 1000, retryOn: ['connect-failure', 'refused-stream', '5xx'] } });
-    // The outbound layer applies the policy through its runner. @dyeline/resilience's faultInjection
-    // was not written yet when this test was; this stand-in applies only the fixed delay.
-    const fetch = routedFetch({
-      router,
-      runPolicy: async (policy, call) => {
-        const delay = policy.fault?.delay;
-        if (delay !== undefined && Math.random() * 100 < delay.percent) await new Promise((r) => setTimeout(r, delay.fixedDelayMs));
-        return call(1, undefined);
-      },
-    });
+    // The outbound layer applies the policy through @dyeline/http's Istio runner.
+    const runPolicy = createRoutePolicyRunner();
+    const fetch = routedFetch({ router, runPolicy });
+    const axiosInstance = axios.create();
+    routedAxios(axiosInstance, { router, runPolicy });
     const started = performance.now();
     const res = await fetch('http://helloworld/hello', { headers: { 'test-scenario': 'delay' } });
     expect(((await res.json()) as { version: string }).version).toBe('v1');
     expect(performance.now() - started).toBeGreaterThanOrEqual(490);
+    const axiosStarted = performance.now();
+    expect((await axiosInstance.get<{ version: string }>('http://helloworld/hello', { headers: { 'test-scenario': 'delay' } })).data.version).toBe('v1');
+    expect(performance.now() - axiosStarted).toBeGreaterThanOrEqual(490);
   });
 
   it('Envoy-style traffic shift 100 → 90 → … → 0 applied live; users only move toward v2', async () => {

@@ -224,6 +224,21 @@ describe.skipIf(redisBinary === undefined)('ioredis shadow wrapper on a real red
     expect(shadowKeys.length).toBe(200 + 67); // even i, plus even multiples of 3
   });
 
+  it('an auto-pipelining client shared with bare callers: wrapper commands are still placed', async () => {
+    const production = new Redis(server.url, { enableAutoPipelining: true });
+    clients.push(production);
+    const redis = shadowRedis({ production });
+    expect(redis).toBeInstanceOf(Redis);
+    await Promise.all([
+      runWithTag(SHADOW, () => redis.set('ap1', '1')),
+      production.set('bare1', '1'),
+      runWithTag(SHADOW, () => redis.set('ap2', '1')),
+      production.set('bare2', '1'),
+    ]);
+    expect(await keys()).toEqual(['bare1', 'bare2', 'shadow_ap1', 'shadow_ap2']);
+    expect(redis.status).toBe(production.status);
+  });
+
   it('rejects bad options at construction', () => {
     expect(() => shadowRedis({} as never)).toThrow(/production/);
     const c = client();

@@ -1,4 +1,4 @@
-import type { Interceptor, InterceptorOptions } from '@grpc/grpc-js';
+import type { InterceptingCall, Interceptor, InterceptorOptions, NextCall } from '@grpc/grpc-js';
 import { createCodec, currentContext } from '@dyeline/core';
 import type { CodecOptions, DyelineError, InvalidTagError, Tag } from '@dyeline/core';
 import { TaggedCall } from './tagged-call.js';
@@ -101,9 +101,13 @@ export function dyelineClientInterceptor(options: DyelineClientOptions = {}): In
   const codecFor = (tag: Tag) => (tag.passthroughBaggage !== undefined ? full : lean);
   const entries = entryWriter(codecFor, report);
 
-  return (callOptions: InterceptorOptions, nextCall) => {
+  // grpc-js types an interceptor's result as its InterceptingCall class but
+  // only uses the InterceptingCallInterface methods (no instanceof check):
+  // the next call itself, or a TaggedCall, is returned without the wrapper.
+  const asCall = (call: ReturnType<NextCall>): InterceptingCall => call as InterceptingCall;
+  return (callOptions: InterceptorOptions, nextCall: NextCall) => {
     const context = currentContext();
-    if (context === undefined) return nextCall(callOptions);
+    if (context === undefined) return asCall(nextCall(callOptions));
     let effective = callOptions;
     if (useDeadline && context.deadline !== undefined) {
       const deadline = callDeadline(context.deadline.remaining(), callOptions.deadline);
@@ -112,7 +116,7 @@ export function dyelineClientInterceptor(options: DyelineClientOptions = {}): In
     const tag = context.tag;
     const list = tag.isEmpty ? undefined : entries.of(tag);
     // Nothing to write: no wrapper at all, grpc-js's own call goes on.
-    if (list === undefined || list.length === 0) return nextCall(effective);
-    return new TaggedCall(nextCall(effective), tag, list, entries);
+    if (list === undefined || list.length === 0) return asCall(nextCall(effective));
+    return asCall(new TaggedCall(nextCall(effective), tag, list, entries));
   };
 }

@@ -55,7 +55,7 @@ function addressOf(instance: Instance): string {
 }
 
 function attributesOf(client: Client, name: string): MethodAttributes | undefined {
-  const method = (client as unknown as Record<string, unknown>)[name] as Partial<MethodAttributes> | undefined;
+  const method = (client as unknown as Record<string, unknown>)[name] as (AnyMethod & Partial<MethodAttributes>) | undefined;
   if (typeof method !== 'function' || typeof method.path !== 'string') return undefined;
   return { path: method.path, requestStream: method.requestStream === true, responseStream: method.responseStream === true };
 }

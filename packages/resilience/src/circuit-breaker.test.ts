@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isDyelineError } from '@dyeline/core';
-import { BrokenCircuitError, isBrokenCircuitError } from './broken-circuit-error.js';
+import type { BrokenCircuitError} from './broken-circuit-error.js';
+import { isBrokenCircuitError } from './broken-circuit-error.js';
 import { createBreakerRegistry } from './breaker-registry.js';
 import type { BreakerStateChange } from './breaker-config.js';
 import { grpcCodeClassifier, httpStatusClassifier } from './classifiers.js';

@@ -33,7 +33,7 @@ describe('timeout', () => {
   it('creates no signal for work that takes none, yet still rejects in time', async () => {
     let received: unknown = 'unset';
     const error = await timeout(
-      // eslint-disable-next-line prefer-rest-params -- looking at what was really passed
+       
       function (this: unknown) { received = arguments[0]; return new Promise(() => undefined); },
       20,
     ).catch((e: unknown) => e);

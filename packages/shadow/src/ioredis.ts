@@ -1,6 +1,7 @@
 import { ShadowIsolationError, currentTag } from '@dyeline/core';
 import type { Tag } from '@dyeline/core';
 import type { Redis } from 'ioredis';
+import { list as commandList } from '@ioredis/commands';
 import { placeRedisCommand } from './redis-command-placer.js';
 import type { RedisArg } from './redis-command-placer.js';
 import { createShadowResolver } from './shadow-resolver.js';
@@ -29,16 +30,24 @@ interface CommandInternals {
   args: RedisArg[];
   keys?: unknown;
   slot?: unknown;
+  /** Set by ioredis' Pipeline when the command is queued on one. */
+  pipelineIndex?: number;
   reject(error: Error): void;
   promise: Promise<unknown>;
-  [PLACED]?: true;
 }
 interface PipelineInternals {
   sendCommand(command: CommandInternals): unknown;
   addBatch(commands: unknown[][]): unknown;
 }
 
-const PLACED = Symbol('dyeline.redis.placed');
+// Commander-generated command methods: they only read `this` (options) and
+// call `this.sendCommand`, so they run with the wrapper as `this`. Every other
+// method runs on the production client itself, so its state stays there.
+const COMMAND_METHODS = new Set<string>(['call', 'callBuffer', 'send_command', 'exec', 'execBuffer', 'createScanStream']);
+for (const name of commandList) {
+  COMMAND_METHODS.add(name);
+  COMMAND_METHODS.add(`${name}Buffer`);
+}
 const SCAN_STREAMS = [
   'scanStream', 'scanBufferStream', 'sscanStream', 'sscanBufferStream',
   'hscanStream', 'hscanBufferStream', 'zscanStream', 'zscanBufferStream',
@@ -110,21 +119,20 @@ function wrap(state: State, pinned: { tag: Tag | undefined } | undefined): Redis
 
   const decide = (command: CommandInternals, tag: Tag | undefined): void => {
     placeRedisCommand(resolver, command.name, command.args, tag);
-    // ioredis caches the keys (cluster slot); they changed.
-    command.keys = undefined;
-    command.slot = undefined;
-    command[PLACED] = true;
+    if (command.keys !== undefined) {
+      // ioredis cached the keys (keyPrefix, cluster slot); they changed.
+      command.keys = undefined;
+      command.slot = undefined;
+    }
   };
 
   const patchPipeline = (pipeline: PipelineInternals, createdShadow: boolean): void => {
     const send = pipeline.sendCommand;
     pipeline.sendCommand = function sendCommand(command: CommandInternals) {
-      if (command[PLACED] !== true) {
-        const tag = tagNow();
-        if (state.prefix) decide(command, tag);
-        else if (resolver.isShadow(tag) !== createdShadow) {
-          throw new ShadowIsolationError('redis pipeline', 'A pipeline created for one of shadow/production traffic was used by the other');
-        } else command[PLACED] = true;
+      const tag = tagNow();
+      if (state.prefix) decide(command, tag);
+      else if (resolver.isShadow(tag) !== createdShadow) {
+        throw new ShadowIsolationError('redis pipeline', 'A pipeline created for one of shadow/production traffic was used by the other');
       }
       return send.call(this, command);
     };
@@ -132,23 +140,37 @@ function wrap(state: State, pinned: { tag: Tag | undefined } | undefined): Redis
 
   const pipelineOf = (make: (receiver: Redis) => unknown, commands: unknown): unknown => {
     const tag = tagNow();
-    const receiver = state.prefix ? proxy : clientFor(tag);
+    const receiver = state.prefix ? wrapper : clientFor(tag);
     const pipeline = make(receiver) as PipelineInternals;
     patchPipeline(pipeline, resolver.isShadow(tag));
     if (Array.isArray(commands)) pipeline.addBatch(commands as unknown[][]);
     return pipeline;
   };
 
-  const overrides: Record<string | symbol, unknown> = Object.create(null) as Record<string | symbol, unknown>;
-  overrides.options = options;
+  // A prototype-linked object, not a Proxy: command methods reach their
+  // options and sendCommand through ordinary (inline-cached) property loads.
+  const wrapper = Object.create(production) as Redis;
+  const overrides = wrapper as unknown as Record<string, unknown>;
+  let p: object | null = Object.getPrototypeOf(production) as object | null;
+  while (p !== null && p !== Object.prototype) {
+    for (const name of Object.getOwnPropertyNames(p)) {
+      if (name === 'constructor' || COMMAND_METHODS.has(name) || Object.prototype.hasOwnProperty.call(overrides, name)) continue;
+      if (typeof (production as unknown as Record<string, unknown>)[name] !== 'function') continue;
+      overrides[name] = function forward(...args: unknown[]) {
+        return ((production as unknown as Record<string, AnyFn>)[name]!).apply(production, args);
+      };
+    }
+    p = Object.getPrototypeOf(p) as object | null;
+  }
+  if (options !== productionOptions) overrides.options = options;
   overrides.sendCommand = function sendCommand(command: CommandInternals, stream?: unknown, node?: unknown) {
-    if (command[PLACED] === true) return (production.sendCommand as AnyFn).call(production, command, stream, node);
+    // Queued on a wrapper pipeline: placed when it was queued, sent now by exec.
+    if (command.pipelineIndex !== undefined) return (production.sendCommand as AnyFn).call(production, command, stream, node);
     const tag = tagNow();
     let client: Redis;
     try {
       client = state.prefix ? production : clientFor(tag);
       if (state.prefix) decide(command, tag);
-      else command[PLACED] = true;
     } catch (error) {
       command.reject(error as Error);
       return command.promise;
@@ -161,7 +183,7 @@ function wrap(state: State, pinned: { tag: Tag | undefined } | undefined): Redis
     const opts = multiOptions === undefined && !Array.isArray(commands) ? commands : multiOptions;
     if ((opts as { pipeline?: boolean } | undefined)?.pipeline === false) {
       // MULTI on the connection: every following command passes sendCommand.
-      return (production.multi as AnyFn).call(state.prefix ? proxy : clientFor(tagNow()), opts);
+      return (production.multi as AnyFn).call(state.prefix ? wrapper : clientFor(tagNow()), opts);
     }
     return pipelineOf((receiver) => (production.multi as AnyFn).call(receiver, opts ?? {}), Array.isArray(commands) ? commands : undefined);
   };
@@ -191,12 +213,5 @@ function wrap(state: State, pinned: { tag: Tag | undefined } | undefined): Redis
       ((production as unknown as Record<string, AnyFn>)[method]!).apply(wrap(state, { tag: tagNow() }), args);
   }
 
-  const proxy: Redis = new Proxy(production, {
-    get(target, prop) {
-      const override = overrides[prop];
-      if (override !== undefined) return override;
-      return (target as unknown as Record<string | symbol, unknown>)[prop];
-    },
-  });
-  return proxy;
+  return wrapper;
 }
