@@ -160,10 +160,17 @@ async function main(): Promise<void> {
   for (const running of inProcess?.values() ?? []) running.close();
   const rate = (v: VariantName): number => median((results.get(v) ?? []).map((s) => s.rate));
   const cpu = (v: VariantName): number => median((results.get(v) ?? []).map((s) => s.cpuUs));
+  // Each round runs every variant back to back: the median of per-round ratios
+  // cancels the drift of a shared machine better than a ratio of medians.
+  const paired = (v: VariantName): number => {
+    const bare = results.get('bare') ?? [];
+    return median((results.get(v) ?? []).map((s, i) => s.rate / (bare[i]?.rate ?? Number.NaN)));
+  };
   const rows = VARIANTS.map((v) => ({
     variant: v,
     callsPerSec: Math.round(rate(v)),
     ratio: Number((rate(v) / rate('bare')).toFixed(3)),
+    pairedRatio: Number(paired(v).toFixed(3)),
     vsByHand: Number((rate(v) / rate('by hand')).toFixed(3)),
     cpuUsPerCall: Number(cpu(v).toFixed(1)),
     cpuOverheadUs: Number((cpu(v) - cpu('bare')).toFixed(1)),
@@ -173,7 +180,7 @@ async function main(): Promise<void> {
   console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (other work on the machine skews calls/s)`);
   console.log(`unary calls/s, ${rounds} interleaved rounds x ${seconds}s, concurrency ${concurrency}, ${mode}, Node ${process.version}`);
   console.table(
-    rows.map((r) => ({ variant: r.variant, 'calls/s (median)': r.callsPerSec, 'vs bare': r.ratio, 'vs by hand': r.vsByHand, 'CPU µs/call': r.cpuUsPerCall, 'CPU µs over bare': r.cpuOverheadUs })),
+    rows.map((r) => ({ variant: r.variant, 'calls/s (median)': r.callsPerSec, 'vs bare': r.ratio, 'vs bare, paired': r.pairedRatio, 'vs by hand': r.vsByHand, 'CPU µs/call': r.cpuUsPerCall, 'CPU µs over bare': r.cpuOverheadUs })),
   );
   const require = createRequire(import.meta.url);
   const grpcJs = (JSON.parse(readFileSync(require.resolve('@grpc/grpc-js/package.json'), 'utf8')) as { version: string }).version;

@@ -100,6 +100,8 @@ export interface GrpcGreeterOptions {
   host?: string;
   /** `host:port` of a greeter that SayHello forwards to. */
   next?: string;
+  /** A client SayHello forwards to instead of `next` (e.g. a `routedGrpcClient`); not closed by `close()`. */
+  downstream?: GreeterClient;
   /** Ingress options; default trusts loopback callers and reads Dubbo's `dubbo.tag` too. */
   dyeline?: DyelineServerOptions;
 }
@@ -113,7 +115,8 @@ export interface GrpcGreeter {
 export async function startGrpcGreeter(options: GrpcGreeterOptions): Promise<GrpcGreeter> {
   const { version } = options;
   const { service } = loadGreeter();
-  const downstream = options.next === undefined ? undefined : greeterClient(options.next);
+  const own = options.next === undefined ? undefined : greeterClient(options.next);
+  const downstream = options.downstream ?? own;
   const reply = (message: string, steps: SeenTag[]): HelloReply => ({
     message,
     version,
@@ -198,7 +201,7 @@ export async function startGrpcGreeter(options: GrpcGreeterOptions): Promise<Grp
     port,
     close: () =>
       new Promise<void>((resolve) => {
-        downstream?.close();
+        own?.close();
         server.tryShutdown(() => resolve());
       }),
   };

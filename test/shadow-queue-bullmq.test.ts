@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createTag, currentTag, runWithTag } from '@dyeline/core';
 import type { Tag } from '@dyeline/core';
-import { JOB_TAG_KEY, shadowQueue, shadowWorker } from '@dyeline/shadow/bullmq';
+import { JOB_TAG_KEY, laneQueueName, shadowQueue, shadowWorker } from '@dyeline/shadow/bullmq';
 import { redisBinary, startRedis } from './harness/redis.js';
 import type { RedisServer } from './harness/redis.js';
 
@@ -35,8 +35,12 @@ describe.skipIf(redisBinary === undefined)('BullMQ shadow queue and worker on a 
     const shadowJobId = (await bare.lrange('bull:shadow_mail:wait', 0, -1))[0]!;
     const data = JSON.parse((await bare.hget(`bull:shadow_mail:${shadowJobId}`, 'data'))!) as Record<string, unknown>;
     expect(data[JOB_TAG_KEY]).toEqual({ 'x-color': 'feature-42', 'x-shadow': '1' });
+    // Other methods follow the traffic too: a shadow drain empties only the shadow queue.
+    await runWithTag(SHADOW, () => queue.drain());
+    expect(await bare.llen('bull:shadow_mail:wait')).toBe(0);
+    expect(await bare.llen('bull:mail:wait')).toBe(2);
+    expect(runWithTag(SHADOW, () => queue.name)).toBe('shadow_mail');
     await queue.obliterate({ force: true });
-    await runWithTag(SHADOW, () => queue.obliterate({ force: true })).catch(() => undefined);
     await queue.close();
   });
 
@@ -64,6 +68,35 @@ describe.skipIf(redisBinary === undefined)('BullMQ shadow queue and worker on a 
     expect(seen.get('raw-shadow')?.shadow).toBe(true);
     await worker.close();
     await raw.close();
+    await queue.close();
+  });
+
+  it('lanes: a lane worker takes its color while live; base takes untagged jobs and colors without a lane', async () => {
+    const queue = shadowQueue<{ n: string }>('lanes', { connection: connection() });
+    const got: string[] = [];
+    const processor = (who: string) => async (job: { data: { n: string } }) => {
+      got.push(`${who}:${job.data.n}:${currentTag()?.color ?? '-'}`);
+    };
+    const base = shadowWorker<{ n: string }>('lanes', processor('base'), { connection: connection() });
+    const lane = shadowWorker<{ n: string }>('lanes', processor('lane'), { connection: connection() }, { color: 'feature-42' });
+    const { Queue } = await import('bullmq');
+    const laneProbe = new Queue(laneQueueName('lanes', 'feature-42'), { connection: connection() });
+    await expect.poll(() => laneProbe.getWorkersCount(), { timeout: 5000 }).toBe(1);
+    await laneProbe.close();
+    const add = (color: string | undefined, n: string, shadow = false) =>
+      runWithTag(createTag({ color, shadow }), () => queue.add('j', { n }));
+    await add('feature-42', 'a');
+    await add(undefined, 'b');
+    await add('feature-7', 'c');
+    await add('feature-42', 'd', true);
+    await expect.poll(() => got.length, { timeout: 10_000 }).toBe(4);
+    expect([...got].sort()).toEqual(['base:b:-', 'base:c:feature-7', 'lane:a:feature-42', 'lane:d:feature-42']);
+    await lane.close();
+    await new Promise((r) => setTimeout(r, 1100)); // the liveness cache (1 s) expires
+    got.length = 0;
+    await add('feature-42', 'e');
+    await expect.poll(() => got, { timeout: 10_000 }).toEqual(['base:e:feature-42']);
+    await base.close();
     await queue.close();
   });
 

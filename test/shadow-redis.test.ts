@@ -172,6 +172,23 @@ describe.skipIf(redisBinary === undefined)('ioredis shadow wrapper on a real red
     await expect.poll(() => pGot).toEqual(['shadow_news']);
   });
 
+  it('pub/sub handlers run with the tag of their channel, not the context the socket was opened in', async () => {
+    const redis = shadowRedis({ production: client() });
+    // Opened inside a shadow request: its socket callbacks would otherwise carry shadow.
+    const sub = asShadow(() => redis.duplicate());
+    clients.push(sub);
+    const done: string[] = [];
+    sub.on('message', (channel: string, message: string) => {
+      void redis.set(`handled:${message}`, channel).then(() => done.push(message));
+    });
+    await sub.subscribe('orders'); // production subscription, from outside any request
+    await asShadow(() => sub.subscribe('orders')); // and the shadow one
+    await runWithTag(PROD, () => redis.publish('orders', 'p1'));
+    await asShadow(() => redis.publish('orders', 's1'));
+    await expect.poll(() => done.length).toBe(2);
+    expect(await keys()).toEqual(['handled:p1', 'shadow_handled:s1']);
+  });
+
   it('a command issued from inside an ioredis callback keeps the shadow tag', async () => {
     const redis = shadowRedis({ production: client() });
     await new Promise<void>((resolve, reject) => {

@@ -49,12 +49,10 @@ export function timeout(options: ExpressTimeoutOptions): RequestHandler {
     }
     const context = new RequestContext(currentTag() ?? EMPTY_TAG, deadline);
     rebindRequestEmitters(context, req, res);
-    const timer = setTimeout(() => {
-      answerTimeout(settings, res);
-      deadline.abort();
-    }, budget);
+    // The deadline's own signal is the one clock: a second timer could fire
+    // after the signal aborted a fetch and its rejection became a 500.
+    deadline.signal.addEventListener('abort', () => answerTimeout(settings, res), { once: true });
     addListener.call(res, 'close', () => {
-      clearTimeout(timer);
       if (res.writableFinished) deadline.dispose();
       else deadline.abort();
     });

@@ -38,12 +38,10 @@ export class TaggedCall implements Call {
     return this.#next.getPeer();
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- grpc-js types messages as any
   sendMessageWithContext(context: MessageContext, message: any): void {
     this.#next.sendMessageWithContext(context, message);
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- grpc-js types messages as any
   sendMessage(message: any): void {
     this.#next.sendMessage(message);
   }

@@ -123,7 +123,7 @@ export function createRouteCaller(client: string, options: RoutedClientOptions, 
     },
     async run<T>(decision: RouteDecision, tag: Tag, view: RouteRequest, protocol: string, routed: RoutedSend<T>): Promise<T> {
       // The runner speaks fetch `Response`; other clients' results ride along behind a stand-in.
-      const results = new WeakMap<Response, T>();
+      let results: WeakMap<Response, T> | undefined;
       const response = await runPolicy(decision.policy, async (attempt, signal) => {
         const instance = attempt === 1 ? decision.instance : router.pick(decision.host, decision.subset, tag, view);
         const end = router.begin(instance);
@@ -140,11 +140,11 @@ export function createRouteCaller(client: string, options: RoutedClientOptions, 
         router.record(decision, instance, status);
         if (result instanceof Response) return result;
         const standIn = new Response(null, { status: status >= 200 && status <= 599 ? status : 200 });
-        results.set(standIn, result);
+        (results ??= new WeakMap()).set(standIn, result);
         return standIn;
       });
       if (response instanceof Response) {
-        const result = results.get(response);
+        const result = results?.get(response);
         if (result !== undefined) return result;
       }
       return routed.fromResponse(response);

@@ -6,9 +6,10 @@ import type { PropagationOptions } from './propagator.js';
 export type { PropagationOptions } from './propagator.js';
 
 /**
- * An undici interceptor that writes the current tag onto every request of a
- * dispatcher: `new Agent().compose(dyelineInterceptor())`. Calls made outside
- * any tag are left untouched; headers the caller set win unless `overwrite`.
+ * An undici interceptor that writes the current tag, and the remaining time
+ * of `currentDeadline()`, onto every request of a dispatcher:
+ * `new Agent().compose(dyelineInterceptor())`. Calls made outside any tag and
+ * deadline are left untouched; headers the caller set win unless `overwrite`.
  *
  * It runs when the request is dispatched, in the caller's async context, before
  * a pool can queue it — so a saturated pool never mixes up tags.

@@ -63,13 +63,18 @@ export function timeout(options: KoaTimeoutOptions): Middleware {
     rebindRequestEmitters(context, req, res);
     return new Promise<void>((resolve, reject) => {
       let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        answer(settings, ctx, deadline);
-        resolve();
-      }, budget);
+      // The deadline's own signal is the one clock: a second timer could fire
+      // after the signal aborted a fetch and its rejection became a 500.
+      deadline.signal.addEventListener(
+        'abort',
+        () => {
+          timedOut = true;
+          answer(settings, ctx, deadline);
+          resolve();
+        },
+        { once: true },
+      );
       addListener.call(res, 'close', () => {
-        clearTimeout(timer);
         if (res.writableFinished) deadline.dispose();
         else deadline.abort();
       });

@@ -50,7 +50,7 @@ const COLOR = /^[A-Za-z0-9._~:@/+-]{1,128}$/;
  * queues; `consume` restores the tag for the handler (AsyncLocalStorage) and,
  * with `{ color }`, makes a lane consumer. Queue and exchange names given to
  * the other methods are placed the same way (shadow name under shadow, reverse
- * guard in production). Returns the channel's own type.
+ * guard in production). Returns the channel's own type, with `consume` taking a lane `color`.
  *
  * @throws {TypeError} naming the option when options are invalid.
  */

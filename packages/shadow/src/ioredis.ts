@@ -3,13 +3,14 @@ import type { Tag } from '@dyeline/core';
 import type { Redis } from 'ioredis';
 import { list as commandList } from '@ioredis/commands';
 import { placeRedisCommand } from './redis-command-placer.js';
+import { installPubsubTagging } from './redis-pubsub-tag.js';
 import type { RedisArg } from './redis-command-placer.js';
 import { createShadowResolver } from './shadow-resolver.js';
 import type { ShadowResolver } from './shadow-resolver.js';
 
 /** Options of {@link shadowRedis}; checked once, when the wrapper is built. */
 export interface ShadowRedisOptions {
-  /** The production client. Not modified: the wrapper is a separate object. */
+  /** The production client. Not modified: the wrapper is a separate object linked to it by prototype. */
   production: Redis;
   /** A separate shadow client (another server or database). Selects the `'client'` strategy. */
   shadow?: Redis;
@@ -80,6 +81,9 @@ export function shadowRedis(options: ShadowRedisOptions): Redis {
   if (options.shadow !== undefined && !isClient(options.shadow)) {
     throw new TypeError('shadowRedis: option "shadow" must be an ioredis client');
   }
+  if ((options.production as { isCluster?: boolean }).isCluster === true || (options.shadow as { isCluster?: boolean } | undefined)?.isCluster === true) {
+    throw new TypeError('shadowRedis: ioredis Cluster clients are not supported; wrap a standalone Redis client');
+  }
   if (options.shadow === options.production) {
     throw new TypeError('shadowRedis: option "shadow" must not be the production client');
   }
@@ -149,20 +153,25 @@ function wrap(state: State, pinned: { tag: Tag | undefined } | undefined): Redis
 
   // A prototype-linked object, not a Proxy: command methods reach their
   // options and sendCommand through ordinary (inline-cached) property loads.
-  const wrapper = Object.create(production) as Redis;
-  const overrides = wrapper as unknown as Record<string, unknown>;
+  // Two layers: the many forwarders sit on a middle object, so the wrapper
+  // itself stays small (fast properties) and holds what commands read.
+  const forwarders = Object.create(production) as Record<string, unknown>;
   let p: object | null = Object.getPrototypeOf(production) as object | null;
   while (p !== null && p !== Object.prototype) {
     for (const name of Object.getOwnPropertyNames(p)) {
-      if (name === 'constructor' || COMMAND_METHODS.has(name) || Object.prototype.hasOwnProperty.call(overrides, name)) continue;
+      if (name === 'constructor' || COMMAND_METHODS.has(name) || Object.prototype.hasOwnProperty.call(forwarders, name)) continue;
       if (typeof (production as unknown as Record<string, unknown>)[name] !== 'function') continue;
-      overrides[name] = function forward(...args: unknown[]) {
+      forwarders[name] = function forward(...args: unknown[]) {
         return ((production as unknown as Record<string, AnyFn>)[name]!).apply(production, args);
       };
     }
     p = Object.getPrototypeOf(p) as object | null;
   }
-  if (options !== productionOptions) overrides.options = options;
+  const wrapper = Object.create(forwarders) as Redis;
+  const overrides = wrapper as unknown as Record<string, unknown>;
+  // ioredis never reassigns `options` after construction; an own copy of the
+  // reference saves two prototype hops on every command.
+  overrides.options = options;
   overrides.sendCommand = function sendCommand(command: CommandInternals, stream?: unknown, node?: unknown) {
     // Queued on a wrapper pipeline: placed when it was queued, sent now by exec.
     if (command.pipelineIndex !== undefined) return (production.sendCommand as AnyFn).call(production, command, stream, node);
@@ -189,8 +198,8 @@ function wrap(state: State, pinned: { tag: Tag | undefined } | undefined): Redis
   };
   overrides.duplicate = (override?: unknown) =>
     shadowRedis({
-      production: (production.duplicate as AnyFn)(override) as Redis,
-      shadow: state.shadow === undefined ? undefined : (state.shadow.duplicate as AnyFn)(override) as Redis,
+      production: production.duplicate.call(production, override as undefined),
+      shadow: state.shadow?.duplicate.call(state.shadow, override as undefined),
       strategy: state.prefix ? 'prefix' : 'client',
       resolver,
     });
@@ -213,5 +222,7 @@ function wrap(state: State, pinned: { tag: Tag | undefined } | undefined): Redis
       ((production as unknown as Record<string, AnyFn>)[method]!).apply(wrap(state, { tag: tagNow() }), args);
   }
 
+  // Client strategy: shadow messages arrive on the shadow client, not here.
+  if (state.prefix) installPubsubTagging(wrapper, production, resolver);
   return wrapper;
 }
