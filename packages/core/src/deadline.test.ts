@@ -71,6 +71,15 @@ describe('Deadline', () => {
     deadline.dispose();
   });
 
+  it('abort() before anybody asked for the signal still gives an aborted signal later', () => {
+    const deadline = Deadline.after(60_000);
+    const reason = new Error('client went away');
+    deadline.abort(reason);
+    expect(deadline.expired).toBe(true);
+    expect(deadline.signal.aborted).toBe(true);
+    expect(deadline.signal.reason).toBe(reason);
+  });
+
   it('earliest() picks the sooner deadline and accepts undefined', () => {
     const soon = Deadline.after(10);
     const late = Deadline.after(1000);

@@ -29,6 +29,7 @@ export class Deadline {
   readonly budgetMs: number;
   #controller: AbortController | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #abortReason: { reason: unknown } | undefined;
 
   private constructor(budgetMs: number) {
     this.budgetMs = budgetMs;
@@ -62,7 +63,7 @@ export class Deadline {
 
   /** True once the deadline passed or {@link abort} was called. */
   get expired(): boolean {
-    return this.#controller?.signal.aborted === true || this.expiresAt <= performance.now();
+    return this.#abortReason !== undefined || this.#controller?.signal.aborted === true || this.expiresAt <= performance.now();
   }
 
   /** True when the signal has been created (somebody is listening). */
@@ -78,7 +79,9 @@ export class Deadline {
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
       const left = this.remaining();
-      if (left <= 0) {
+      if (this.#abortReason !== undefined) {
+        this.#controller.abort(this.#abortReason.reason);
+      } else if (left <= 0) {
         this.#controller.abort(new DeadlineExceededError(this.budgetMs));
       } else {
         this.#arm(left);
@@ -102,7 +105,13 @@ export class Deadline {
   /** Aborts the signal now (if anybody holds it) and releases the timer. */
   abort(reason: unknown = new DeadlineExceededError(this.budgetMs)): void {
     this.dispose();
-    if (this.#controller !== undefined && !this.#controller.signal.aborted) this.#controller.abort(reason);
+    if (this.#controller === undefined) {
+      // Nobody holds the signal yet: remember the reason, so that a signal
+      // asked for later comes back already aborted.
+      this.#abortReason ??= { reason };
+      return;
+    }
+    if (!this.#controller.signal.aborted) this.#controller.abort(reason);
   }
 
   /** Releases the timer without aborting; call when the request finished in time. */
