@@ -1,6 +1,9 @@
 // A Koa service exposing dyeline's Prometheus metrics on /metrics:
-// requests by color, subset and outcome (observed after the ingress), and the
-// tag drops the ingress reports through onError.
+// requests by color, subset and outcome (observed after the ingress), the
+// tag drops the ingress reports through onError, shadow blocks from Koa's
+// error event, and the load shedder's live counters read at scrape time.
+// Policies of @dyeline/resilience plug in the same way:
+//   createPolicy({ ..., onEvent: (e) => metrics.onResilienceEvent(e, 'payments') })
 //   node --import tsx examples/metrics-endpoint.ts    then: curl -H 'x-color: blue' 127.0.0.1:<port>/hello
 import { realpathSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -9,7 +12,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import { Registry } from 'prom-client';
 import { currentTag } from '@dyeline/core';
-import { dyeline } from '@dyeline/koa';
+import { concurrencyLimit, dyeline } from '@dyeline/koa';
 import { dyelineMetrics, metricsHandler } from '@dyeline/observe/prometheus';
 import { listenOnLoopback } from './listen.js';
 import type { RunningService } from './listen.js';
@@ -35,6 +38,10 @@ export function createMetricsApp(version = 'v1'): { app: Koa; registry: Registry
     if (ctx.path !== '/metrics') metrics.observeRequest(ctx.req, ctx.res);
     return next();
   });
+  app.on('error', metrics.onShadowBlock); // counts ShadowIsolationErrors only (and replaces Koa's default error log)
+  const limiter = concurrencyLimit({ max: 100 });
+  metrics.collectMiddlewareStats('api', limiter); // dyeline_inflight_requests{middleware="api"}, shed_requests_total…
+  app.use((ctx, next) => (ctx.path === '/metrics' ? next() : limiter(ctx, next)));
   app.use(router.routes());
   return { app, registry };
 }

@@ -1,6 +1,7 @@
 import { edgeTrustStep } from './edge-trust.js';
 import { grpcTrafficStep } from './grpc-traffic.js';
 import { httpTrafficStep } from './http-traffic.js';
+import { routingWalkthroughStep } from './routing-walkthrough.js';
 import { shadowStressStep } from './shadow-stress.js';
 import type { DemoStep } from './types.js';
 
@@ -10,4 +11,4 @@ export { formatTable } from './table.js';
 export type { DemoRow, DemoStep } from './types.js';
 
 /** The demo's steps, in order. A new example adds one import and one entry here. */
-export const demoSteps: readonly DemoStep[] = [httpTrafficStep, edgeTrustStep, shadowStressStep, grpcTrafficStep];
+export const demoSteps: readonly DemoStep[] = [httpTrafficStep, edgeTrustStep, shadowStressStep, grpcTrafficStep, routingWalkthroughStep];

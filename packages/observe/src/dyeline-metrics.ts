@@ -1,7 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { currentTag, isInvalidTagError, isShadowIsolationError, isUntrustedTagError } from '@dyeline/core';
-import { Counter, Gauge, register as globalRegistry } from 'prom-client';
+import { register as globalRegistry } from 'prom-client';
 import type { Registry } from 'prom-client';
+import { counter, gauge, labelCapper, safe } from './metric-parts.js';
+import { resilienceHooks } from './resilience-metrics.js';
+import type { OutlierEventLike, ResilienceEventLike } from './resilience-metrics.js';
+import { statsCollector } from './stats-metrics.js';
+import type { MiddlewareStatsLike } from './stats-metrics.js';
 
 /** Options of {@link dyelineMetrics}. */
 export interface DyelineMetricsOptions {
@@ -27,33 +32,43 @@ export interface DyelineMetrics {
   observeRequest(req: IncomingMessage, res: ServerResponse): void;
   /** For ingress `onError`: counts `untrusted_tag_drops_total{field}` and `invalid_tag_drops_total{reason}`. */
   onIngressError(error: unknown): void;
-  /** For shadow guards: counts `shadow_blocks_total{resource}`. */
+  /**
+   * Counts `shadow_blocks_total{resource}` for a `ShadowIsolationError` (or one
+   * as `cause`), or for a call without an error; other errors are ignored — so
+   * it also fits a catch-all: Koa `app.on('error', …)`, an Express error handler,
+   * a shadow resolver's `onReport`.
+   */
   onShadowBlock(error?: unknown): void;
   /** For breaker `onStateChange`: sets `breaker_state{breaker}` to 0 closed, 1 half-open, 2 open. */
   onBreakerStateChange(breaker: string, state: string): void;
-}
-
-function capper(max: number): (value: string) => string {
-  const seen = new Set<string>();
-  return (value) => {
-    if (seen.has(value)) return value;
-    if (seen.size >= max) return 'other';
-    seen.add(value);
-    return value;
-  };
-}
-
-function counter<T extends string>(registry: Registry, name: string, help: string, labelNames: readonly T[]): Counter<T> {
-  // Reuse what an earlier call registered (hot reload, tests) instead of throwing.
-  const existing = registry.getSingleMetric(name);
-  if (existing instanceof Counter) return existing as Counter<T>;
-  return new Counter({ name, help, labelNames, registers: [registry] });
+  /**
+   * For a `@dyeline/resilience` policy's `onEvent`: `breaker-state` sets
+   * `breaker_state`; the others count `breaker_rejections_total{breaker}`,
+   * `timeouts_total{policy,kind}`, `retries_total{policy,reason}`,
+   * `retry_budget_exhausted_total{policy}`, `faults_injected_total{policy,kind}`.
+   * `policy` (default `''`) names the policy in those labels:
+   * `onEvent: (e) => metrics.onResilienceEvent(e, 'payments')`.
+   */
+  onResilienceEvent(event: ResilienceEventLike, policy?: string): void;
+  /** For a router's `onOutlier`: counts ejections, `outlier_ejections_total{host,subset}`. */
+  onOutlier(event: OutlierEventLike): void;
+  /**
+   * Exports a middleware's live `.stats` at scrape time (no per-request cost):
+   * `concurrencyLimit()` → `inflight_requests`, `queued_requests`,
+   * `shed_requests_total`; `faultInjection()` → `fault_headers_total{outcome}`;
+   * all labelled `middleware=name`. A later source of the same name replaces it.
+   * Returns a function that stops exporting it.
+   *
+   * @throws {TypeError} when `name` is empty or `source` has no `stats` object.
+   */
+  collectMiddlewareStats(name: string, source: { readonly stats: MiddlewareStatsLike }): () => void;
 }
 
 /**
  * Creates dyeline's Prometheus metrics — requests by color, subset and
- * outcome; breaker state; shadow blocks; untrusted and invalid tag drops —
- * and the hooks that feed them. Hooks never throw.
+ * outcome; breaker state; shadow blocks; untrusted and invalid tag drops;
+ * timeouts, retries, breaker rejections, injected faults, outlier ejections
+ * and load shedding — and the hooks that feed them. Hooks never throw.
  *
  * @throws {TypeError} naming the option when the options are invalid.
  */
@@ -71,29 +86,20 @@ export function dyelineMetrics(options: DyelineMetricsOptions = {}): DyelineMetr
   const shadowBlocks = counter(registry, `${prefix}shadow_blocks_total`, 'Operations of shadow traffic refused by isolation guards.', ['resource']);
   const untrusted = counter(registry, `${prefix}untrusted_tag_drops_total`, 'Tag fields dropped because the caller was not trusted to set them.', ['field']);
   const invalid = counter(registry, `${prefix}invalid_tag_drops_total`, 'Tag values or headers dropped as invalid.', ['reason']);
-  const breakerName = `${prefix}breaker_state`;
-  const existingGauge = registry.getSingleMetric(breakerName);
-  const breakers = existingGauge instanceof Gauge
-    ? (existingGauge as Gauge<'breaker'>)
-    : new Gauge({ name: breakerName, help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open.', labelNames: ['breaker'], registers: [registry] });
+  const breakers = gauge(registry, `${prefix}breaker_state`, 'Circuit breaker state: 0 closed, 1 half-open, 2 open.', ['breaker']);
+  const label = labelCapper(max);
 
-  const color = capper(max);
-  const subset = capper(max);
-  const resource = capper(max);
-  const breaker = capper(max);
-
-  const safe = <A extends unknown[]>(fn: (...args: A) => void) => (...args: A): void => {
-    try {
-      fn(...args);
-    } catch {
-      // Metrics never break a request.
-    }
-  };
+  const onBreakerStateChange = safe((name: string, state: string) => {
+    const value = (BREAKER_STATES as Record<string, number>)[state];
+    if (value !== undefined) breakers.set({ breaker: label('breaker', String(name)) }, value);
+  });
+  const { onResilienceEvent, onOutlier } = resilienceHooks(registry, prefix, label, onBreakerStateChange);
+  const collectMiddlewareStats = statsCollector(registry, prefix, label);
 
   const recordRequest = safe((outcome: string, labels?: { color?: string; subset?: string }) => {
     requests.inc({
-      color: color(labels?.color ?? currentTag()?.color ?? ''),
-      subset: subset(labels?.subset ?? ownSubset),
+      color: label('color', labels?.color ?? currentTag()?.color ?? ''),
+      subset: label('subset', labels?.subset ?? ownSubset),
       outcome: String(outcome),
     });
   });
@@ -112,11 +118,14 @@ export function dyelineMetrics(options: DyelineMetricsOptions = {}): DyelineMetr
       else if (isInvalidTagError(error)) invalid.inc({ reason: error.reason });
     }),
     onShadowBlock: safe((error?: unknown) => {
-      shadowBlocks.inc({ resource: resource(isShadowIsolationError(error) ? error.resource : '') });
+      const cause: unknown = error instanceof Error ? error.cause : undefined;
+      const shadow = isShadowIsolationError(error) ? error : isShadowIsolationError(cause) ? cause : undefined;
+      if (shadow === undefined && error !== undefined) return;
+      shadowBlocks.inc({ resource: label('resource', shadow?.resource ?? '') });
     }),
-    onBreakerStateChange: safe((name: string, state: string) => {
-      const value = (BREAKER_STATES as Record<string, number>)[state];
-      if (value !== undefined) breakers.set({ breaker: breaker(String(name)) }, value);
-    }),
+    onBreakerStateChange,
+    onResilienceEvent,
+    onOutlier,
+    collectMiddlewareStats,
   };
 }
