@@ -37,7 +37,7 @@ export const headerRecordAccessor: CarrierAccessor<OutgoingHttpHeaders | Record<
     const direct = headers[name];
     if (direct !== undefined) return joinValue(direct as string | string[] | number);
     for (const key of Object.keys(headers)) {
-      if (key.length === name.length && key.toLowerCase() === name) {
+      if (sameHeaderName(key, name)) {
         return joinValue(headers[key] as string | string[] | number | undefined);
       }
     }
@@ -45,7 +45,7 @@ export const headerRecordAccessor: CarrierAccessor<OutgoingHttpHeaders | Record<
   },
   set(headers, name, value) {
     for (const key of Object.keys(headers)) {
-      if (key !== name && key.length === name.length && key.toLowerCase() === name) delete headers[key];
+      if (key !== name && sameHeaderName(key, name)) delete headers[key];
     }
     headers[name] = value;
   },
@@ -56,3 +56,18 @@ export const fetchHeadersAccessor: CarrierAccessor<Headers> = {
   get: (headers, name) => headers.get(name) ?? undefined,
   set: (headers, name, value) => headers.set(name, value),
 };
+
+/**
+ * `key` equals the lowercase header name `name`, ignoring ASCII case, without
+ * allocating a lowercased copy (this runs for every key of every outbound
+ * header record).
+ */
+function sameHeaderName(key: string, name: string): boolean {
+  if (key.length !== name.length) return false;
+  for (let i = 0; i < key.length; i++) {
+    const code = key.charCodeAt(i);
+    const lower = code >= 65 && code <= 90 ? code + 32 : code;
+    if (lower !== name.charCodeAt(i)) return false;
+  }
+  return true;
+}

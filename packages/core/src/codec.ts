@@ -1,4 +1,5 @@
 import { encodeBaggageValue, joinBaggage, parseBaggage } from './baggage.js';
+import type { BaggageMember } from './baggage.js';
 import { InvalidTagError } from './invalid-tag-error.js';
 import type { CarrierAccessor, CarrierGetter, CarrierSetter } from './carrier.js';
 import { createTag, EMPTY_TAG } from './tag.js';
@@ -316,69 +317,43 @@ export function createCodec(options: CodecOptions = {}): Codec {
     return { tag, fields, errors: found.errors };
   }
 
+  // The wire form of a tag depends only on the (immutable) tag and this
+  // codec, so it is worked out once per tag and reused by every outbound call
+  // of the request: validation, percent-encoding and baggage parsing leave the
+  // per-call path, which only writes headers and merges existing baggage.
+  const plans = new WeakMap<Tag, InjectPlan>();
+
+  function planFor(tag: Tag): InjectPlan {
+    let plan = plans.get(tag);
+    if (plan === undefined) {
+      plan = makePlan(codec, tag);
+      plans.set(tag, plan);
+    }
+    return plan;
+  }
+
   function inject<C>(tag: Tag, carrier: C, accessor: CarrierSetter<C> | CarrierAccessor<C>, injectOptions?: { overwrite?: boolean }): void {
     if (tag === EMPTY_TAG) return;
+    const plan = planFor(tag);
+    // Problems are reported on every call, as if the tag were worked out anew.
+    if (plan.errors !== undefined) for (const error of plan.errors) report(codec, undefined, error);
     const overwrite = injectOptions?.overwrite === true;
     const reader = 'get' in accessor ? accessor : undefined;
-    let dropped: InvalidTagError[] | undefined;
-    const drop = (error: InvalidTagError): void => {
-      dropped = report(codec, dropped, error);
-    };
-    const setHeader = (name: string, value: string): void => {
-      if (!overwrite && reader !== undefined && reader.get(carrier, name) !== undefined) return;
-      accessor.set(carrier, name, value);
-    };
-    // Nothing is written that extract would refuse: a tag built in code is
-    // checked like one from the wire, so a bad value is dropped and reported
-    // instead of making setHeader throw into the request.
-    const writable = (field: string, value: string | undefined): string | undefined => {
-      if (value === undefined) return undefined;
-      const error = checkValue(codec.rules, field, value) ??
-        (PRINTABLE.test(value) ? undefined : new InvalidTagError('bad-charset', field, 'not a printable ASCII header value'));
-      if (error === undefined) return value;
-      drop(error);
-      return undefined;
-    };
-    const values: Record<Field, string | undefined> = {
-      color: writable('color', tag.color),
-      user: writable('user', tag.user),
-      shadow: tag.shadow ? '1' : undefined,
-    };
-    const keys: string[] = [];
-    const members: string[] = [];
-    const member = (key: string, value: string): void => {
-      keys.push(key);
-      members.push(`${key}=${encodeBaggageValue(value)}`);
-    };
-    for (const field of FIELDS) {
-      const value = values[field];
-      if (value === undefined) continue;
-      if (codec.writeHeaders && codec.headers[field].length > 0 && codec.headers[field][0] !== codec.presetHeaders[field][0]) {
-        setHeader(codec.headers[field][0] as string, value);
-      }
-      if (codec.writePresets) for (const name of codec.presetHeaders[field]) setHeader(name, value);
-      if (!codec.writeBaggage) continue;
-      const own = codec.baggage[field][0];
-      if (own !== undefined && own !== codec.presetBaggage[field][0]) member(own, value);
-      if (codec.writePresets) for (const key of codec.presetBaggage[field]) member(key, value);
+    for (let i = 0; i < plan.headers.length; i += 2) {
+      const name = plan.headers[i] as string;
+      if (!overwrite && reader !== undefined && reader.get(carrier, name) !== undefined) continue;
+      accessor.set(carrier, name, plan.headers[i + 1] as string);
     }
-    for (const key of Object.keys(tag.extra)) {
-      // Only configured entries: an arbitrary key would become an arbitrary header name.
-      if (!codec.extra.includes(key)) {
-        drop(new InvalidTagError('not-allowed', `extra:${key}`, 'not in options.extra or a preset; not written'));
-        continue;
-      }
-      const value = writable(`extra:${key}`, tag.extra[key]);
-      if (value === undefined) continue;
-      if (codec.writeHeaders) setHeader(key, value);
-      if (codec.writeBaggage) member(key, value);
-    }
-    if (!codec.writeBaggage) return;
-    // Re-parsed, not split: a passthrough string built in code may hold anything.
-    const passthrough = tag.passthroughBaggage === undefined ? [] : parseBaggage(tag.passthroughBaggage, drop);
-    if (members.length === 0 && passthrough.length === 0) return;
+    if (plan.baggage === undefined) return;
     const existing = reader?.get(carrier, 'baggage');
-    const onCarrier = existing === undefined || existing === '' ? [] : parseBaggage(existing, drop);
+    if (existing === undefined || existing === '') {
+      accessor.set(carrier, 'baggage', plan.baggage);
+      return;
+    }
+    const drop = (error: InvalidTagError): void => {
+      report(codec, undefined, error);
+    };
+    const onCarrier = parseBaggage(existing, drop);
     // Each key once. Members already on the carrier win (unless overwrite),
     // then the tag's entries, then the incoming request's unrelated members.
     const seen = new Set<string>();
@@ -389,9 +364,9 @@ export function createCodec(options: CodecOptions = {}): Codec {
       out.push(raw);
     };
     if (!overwrite) for (const m of onCarrier) add(m.key, m.raw);
-    for (let i = 0; i < members.length; i++) add(keys[i] as string, members[i] as string);
+    for (let i = 0; i < plan.memberKeys.length; i++) add(plan.memberKeys[i] as string, plan.members[i] as string);
     if (overwrite) for (const m of onCarrier) add(m.key, m.raw);
-    for (const m of passthrough) add(m.key, m.raw);
+    for (const m of plan.passthrough) add(m.key, m.raw);
     const value = joinBaggage(out, { onInvalid: drop });
     if (value !== undefined && value !== existing) accessor.set(carrier, 'baggage', value);
   }
@@ -400,3 +375,93 @@ export function createCodec(options: CodecOptions = {}): Codec {
 }
 
 const NOTHING: ExtractResult = Object.freeze({ tag: EMPTY_TAG, fields: Object.freeze([]) as readonly string[], errors: undefined });
+
+/** How one tag is written by one codec, worked out once (see `planFor`). */
+interface InjectPlan {
+  /** Dedicated and preset headers, flat: name, value, name, value. */
+  readonly headers: readonly string[];
+  /** The tag's own baggage members (`key=value`) and their keys. */
+  readonly memberKeys: readonly string[];
+  readonly members: readonly string[];
+  /** The incoming request's unrelated baggage members. */
+  readonly passthrough: readonly BaggageMember[];
+  /** The whole baggage header when the carrier has none yet; `undefined` when there is nothing to write. */
+  readonly baggage: string | undefined;
+  /** What was dropped while working it out. */
+  readonly errors: InvalidTagError[] | undefined;
+}
+
+function makePlan(codec: ResolvedCodec, tag: Tag): InjectPlan {
+  const errors: InvalidTagError[] = [];
+  const drop = (error: InvalidTagError): void => {
+    errors.push(error);
+  };
+  // Nothing is written that extract would refuse: a tag built in code is
+  // checked like one from the wire, so a bad value is dropped and reported
+  // instead of making setHeader throw into the request.
+  const writable = (field: string, value: string | undefined): string | undefined => {
+    if (value === undefined) return undefined;
+    const error = checkValue(codec.rules, field, value) ??
+      (PRINTABLE.test(value) ? undefined : new InvalidTagError('bad-charset', field, 'not a printable ASCII header value'));
+    if (error === undefined) return value;
+    drop(error);
+    return undefined;
+  };
+  const values: Record<Field, string | undefined> = {
+    color: writable('color', tag.color),
+    user: writable('user', tag.user),
+    shadow: tag.shadow ? '1' : undefined,
+  };
+  const headers: string[] = [];
+  const memberKeys: string[] = [];
+  const members: string[] = [];
+  const member = (key: string, value: string): void => {
+    memberKeys.push(key);
+    members.push(`${key}=${encodeBaggageValue(value)}`);
+  };
+  for (const field of FIELDS) {
+    const value = values[field];
+    if (value === undefined) continue;
+    if (codec.writeHeaders && codec.headers[field].length > 0 && codec.headers[field][0] !== codec.presetHeaders[field][0]) {
+      headers.push(codec.headers[field][0] as string, value);
+    }
+    if (codec.writePresets) for (const name of codec.presetHeaders[field]) headers.push(name, value);
+    if (!codec.writeBaggage) continue;
+    const own = codec.baggage[field][0];
+    if (own !== undefined && own !== codec.presetBaggage[field][0]) member(own, value);
+    if (codec.writePresets) for (const key of codec.presetBaggage[field]) member(key, value);
+  }
+  for (const key of Object.keys(tag.extra)) {
+    // Only configured entries: an arbitrary key would become an arbitrary header name.
+    if (!codec.extra.includes(key)) {
+      drop(new InvalidTagError('not-allowed', `extra:${key}`, 'not in options.extra or a preset; not written'));
+      continue;
+    }
+    const value = writable(`extra:${key}`, tag.extra[key]);
+    if (value === undefined) continue;
+    if (codec.writeHeaders) headers.push(key, value);
+    if (codec.writeBaggage) member(key, value);
+  }
+  let passthrough: BaggageMember[] = [];
+  let baggage: string | undefined;
+  if (codec.writeBaggage) {
+    // Re-parsed, not split: a passthrough string built in code may hold anything.
+    passthrough = tag.passthroughBaggage === undefined ? [] : parseBaggage(tag.passthroughBaggage, drop);
+    if (members.length > 0 || passthrough.length > 0) {
+      const seen = new Set<string>();
+      const out: string[] = [];
+      for (let i = 0; i < members.length; i++) {
+        if (seen.has(memberKeys[i] as string)) continue;
+        seen.add(memberKeys[i] as string);
+        out.push(members[i] as string);
+      }
+      for (const m of passthrough) {
+        if (seen.has(m.key)) continue;
+        seen.add(m.key);
+        out.push(m.raw);
+      }
+      baggage = joinBaggage(out, { onInvalid: drop });
+    }
+  }
+  return { headers, memberKeys, members, passthrough, baggage, errors: errors.length === 0 ? undefined : errors };
+}

@@ -42,7 +42,7 @@ export function tagDispatchHeaders(propagator: Propagator, client: string, heade
   if (context === undefined) return headers;
   if (headers === undefined || headers === null) {
     const record: Record<string, string> = {};
-    propagator.write(context, record, headerRecordAccessor);
+    propagator.write(context, record, lowercaseRecordAccessor);
     return record;
   }
   if (Array.isArray(headers)) {
@@ -72,6 +72,30 @@ export function tagDispatchHeaders(propagator: Propagator, client: string, heade
     return list;
   }
   const record = { ...(headers as Record<string, string | string[] | undefined>) };
-  propagator.write(context, record, headerRecordAccessor);
+  // fetch hands undici a fresh record of lowercase names: then a plain
+  // property read and write will do, instead of a case-insensitive scan of
+  // every key per header written.
+  propagator.write(context, record, allLowercase(record) ? lowercaseRecordAccessor : headerRecordAccessor);
   return record;
+}
+
+/** A header record whose names are all lowercase (checked by {@link allLowercase}). */
+const lowercaseRecordAccessor: CarrierAccessor<Record<string, string | string[] | undefined>> = {
+  get(headers, name) {
+    const value = headers[name];
+    return value === undefined ? undefined : Array.isArray(value) ? value.join(', ') : String(value);
+  },
+  set(headers, name, value) {
+    headers[name] = value;
+  },
+};
+
+function allLowercase(record: object): boolean {
+  for (const key of Object.keys(record)) {
+    for (let i = 0; i < key.length; i++) {
+      const code = key.charCodeAt(i);
+      if (code >= 65 && code <= 90) return false;
+    }
+  }
+  return true;
 }
