@@ -1,14 +1,28 @@
 import type { IngressResult } from './ingress.js';
 
-// On the request object under a registry-wide key, so middleware from another
-// copy of dyeline (ESM next to CJS) finds what the ingress decided.
-const RESULT = Symbol.for('dyeline.ingressResult.v1');
+// One WeakMap per process under a registry-wide key, so middleware from
+// another copy of dyeline (ESM next to CJS) finds what the ingress decided.
+// Not a property on the request: Express re-parents req with setPrototypeOf,
+// and a new own property on such an object costs ~2 µs (a fresh hidden class).
+const RESULTS = Symbol.for('dyeline.ingressResults.v1');
 
-type Carrying = { [RESULT]?: IngressResult };
+type GlobalWithResults = typeof globalThis & { [RESULTS]?: WeakMap<object, IngressResult> };
+
+function sharedResults(): WeakMap<object, IngressResult> {
+  const g = globalThis as GlobalWithResults;
+  let map = g[RESULTS];
+  if (map === undefined) {
+    map = new WeakMap();
+    Object.defineProperty(g, RESULTS, { value: map, enumerable: false, configurable: false, writable: false });
+  }
+  return map;
+}
+
+const results = sharedResults();
 
 /** Records what the ingress decided for `request`, for middleware further down (fault injection). */
 export function attachIngressResult(request: object, result: IngressResult): void {
-  (request as Carrying)[RESULT] = result;
+  results.set(request, result);
 }
 
 /**
@@ -17,5 +31,5 @@ export function attachIngressResult(request: object, result: IngressResult): voi
  * `undefined` when no ingress ran before.
  */
 export function ingressResultOf(request: object): IngressResult | undefined {
-  return (request as Carrying)[RESULT];
+  return results.get(request);
 }
