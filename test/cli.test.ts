@@ -74,27 +74,6 @@ async function listen(app: Koa): Promise<{ url: string; server: Server }> {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
-/**
- * pg's Pool.end() resolves before its clients' sockets have closed; stopping
- * the server in that window sends them a FATAL nobody listens for. Wait until
- * the server has no other client backends.
- */
-async function settle(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    for (let i = 0; i < 50; i++) {
-      const { rows } = await client.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
-      );
-      if (rows[0]?.n === 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  } finally {
-    await client.end();
-  }
-}
-
 describe('dyeline load against a Koa service that requires signed tags', () => {
   const seen = { shadow: 0, production: 0 };
   const ingress = dyeline({ trust: { signing: { keys: { loadgen: KEY } } } });
@@ -225,7 +204,6 @@ describe.skipIf(postgresBinary === undefined || redisBinary === undefined)(
       server?.close();
       await orders?.end();
       redis?.disconnect();
-      if (pgServer !== undefined) await settle(pgServer.url);
       await Promise.all([pgServer?.stop(), redisServer?.stop()]);
       rmSync(dir, { recursive: true, force: true });
     });

@@ -65,27 +65,6 @@ function plan(): Plan[] {
   });
 }
 
-/**
- * pg's Pool.end() resolves before its clients' sockets have closed; stopping
- * the server in that window sends them a FATAL nobody listens for. Wait until
- * the server has no other client backends.
- */
-async function settle(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    for (let i = 0; i < 50; i++) {
-      const { rows } = await client.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
-      );
-      if (rows[0]?.n === 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  } finally {
-    await client.end();
-  }
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.skipIf(postgresBinary === undefined || redisBinary === undefined)(
@@ -182,7 +161,6 @@ describe.skipIf(postgresBinary === undefined || redisBinary === undefined)(
       await Promise.allSettled(pools.map((pool) => (pool.ending ? undefined : pool.end())));
       await ledger?.end().catch(() => undefined);
       redis?.disconnect();
-      if (pgServer !== undefined) await settle(pgServer.url);
       await Promise.all([pgServer?.stop(), redisServer?.stop()]);
     });
 

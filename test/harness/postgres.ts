@@ -116,6 +116,7 @@ export async function startPostgres(options: { maxConnections?: number } = {}): 
     stopped = true;
     process.removeListener('exit', onExit);
     if (child.exitCode === null && child.signalCode === null) {
+      await untilNoClients(`postgres://postgres@127.0.0.1:${port}/postgres`).catch(() => undefined);
       // Fast shutdown goes to the postmaster itself: runuser may not forward it.
       signal(postmasterPid(dataDir), child, 'SIGINT');
       const timer = setTimeout(() => signal(postmasterPid(dataDir), child, 'SIGKILL'), 10_000);
@@ -148,4 +149,26 @@ export async function startPostgres(options: { maxConnections?: number } = {}): 
   }
   await stop();
   throw new Error(`PostgreSQL did not start on port ${port}: ${stderr}`);
+}
+
+/**
+ * pg's Pool.end() resolves before its clients' sockets have closed; stopping
+ * the server in that window sends them a FATAL nobody listens for (an
+ * unhandled error in the test run). Waits, up to 2.5 s, until the server has
+ * no other client backends.
+ */
+async function untilNoClients(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (let i = 0; i < 50; i++) {
+      const { rows } = await client.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
+      );
+      if (rows[0]?.n === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } finally {
+    await client.end();
+  }
 }
