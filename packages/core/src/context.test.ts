@@ -7,6 +7,7 @@ import {
   contextStorage,
   currentContext,
   currentDeadline,
+  currentIngressResult,
   currentTag,
   runWithContext,
   runWithDeadline,
@@ -108,6 +109,21 @@ describe('runWithDeadline', () => {
   it('keeps the tag in force', () => {
     const tag = createTag({ user: 'u' });
     runWithTag(tag, () => runWithDeadline(Deadline.after(10), () => expect(currentTag()).toBe(tag)));
+  });
+});
+
+describe('currentIngressResult', () => {
+  it('is what the ingress put in the context, kept by nested tag and deadline scopes', () => {
+    const tag = createTag({ color: 'blue' });
+    const result = { tag, trusted: true, rejected: undefined, deadlineMs: undefined };
+    expect(currentIngressResult()).toBeUndefined();
+    runWithContext(new RequestContext(tag, undefined, result), () => {
+      expect(currentIngressResult()).toBe(result);
+      runWithTag(createTag({ color: 'inner' }), () => {
+        runWithDeadline(Deadline.after(1000), () => expect(currentIngressResult()).toBe(result));
+      });
+    });
+    runWithTag(tag, () => expect(currentIngressResult()).toBeUndefined());
   });
 });
 

@@ -1,11 +1,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Deadline } from './deadline.js';
 import { EMPTY_TAG } from './tag.js';
+import type { IngressResult } from './ingress.js';
 import type { Tag } from './tag.js';
 
 /**
- * What AsyncLocalStorage carries for one request: the tag and, when a timeout
- * applies, the deadline. Immutable; a nested scope gets a new one.
+ * What AsyncLocalStorage carries for one request: the tag, the deadline when
+ * one applies, and what the ingress decided. Immutable; a nested scope gets a
+ * new one. The ingress result rides here rather than in a map keyed by the
+ * request: a WeakMap entry per request costs the GC more than the entry itself.
  */
 export class RequestContext {
   constructor(
@@ -13,6 +16,8 @@ export class RequestContext {
     readonly tag: Tag,
     /** The request's deadline, if one applies. */
     readonly deadline: Deadline | undefined,
+    /** What the ingress middleware decided for this request (tag, `trusted`), if one ran. */
+    readonly ingress?: IngressResult,
   ) {}
 }
 
@@ -57,11 +62,21 @@ export function currentDeadline(): Deadline | undefined {
 }
 
 /**
+ * What the ingress middleware (`dyeline()` of `@dyeline/koa`, `@dyeline/express`)
+ * decided for the current request — the tag and whether the caller is
+ * trusted — or `undefined` when no ingress ran before.
+ */
+export function currentIngressResult(): IngressResult | undefined {
+  return storage.getStore()?.ingress;
+}
+
+/**
  * Runs `fn` with `tag` as the current tag. A deadline already in force is
  * kept: a nested scope may change the tag, not extend the time.
  */
 export function runWithTag<R>(tag: Tag, fn: () => R): R {
-  return storage.run(new RequestContext(tag, storage.getStore()?.deadline), fn);
+  const parent = storage.getStore();
+  return storage.run(new RequestContext(tag, parent?.deadline, parent?.ingress), fn);
 }
 
 /**
@@ -71,7 +86,7 @@ export function runWithTag<R>(tag: Tag, fn: () => R): R {
 export function runWithDeadline<R>(deadline: Deadline, fn: () => R): R {
   const parent = storage.getStore();
   return storage.run(
-    new RequestContext(parent?.tag ?? EMPTY_TAG, Deadline.earliest(parent?.deadline, deadline)),
+    new RequestContext(parent?.tag ?? EMPTY_TAG, Deadline.earliest(parent?.deadline, deadline), parent?.ingress),
     fn,
   );
 }

@@ -13,6 +13,7 @@ export {
   contextStorage,
   currentContext,
   currentDeadline,
+  currentIngressResult,
   currentTag,
   runWithContext,
   runWithDeadline,
@@ -39,7 +40,6 @@ export { createIngress } from './ingress.js';
 export type { Ingress, IngressOptions, IngressResult, IngressStats } from './ingress.js';
 // Building blocks of the HTTP server adapters (@dyeline/koa, @dyeline/express): node:http only.
 export { DEFAULT_DEADLINE_HEADER, MAX_DEADLINE_MS, formatDeadlineHeader, parseDeadlineHeader } from './deadline-header.js';
-export { attachIngressResult, ingressResultOf } from './ingress-result-of.js';
 export { bindRequestEmitters, rebindRequestEmitters } from './bind-request-emitters.js';
 export { resolveServerOptions, responseHeadersAccessor } from './server-options.js';
 export type { ServerAdapterOptions, ServerAdapterSettings } from './server-options.js';

@@ -1,4 +1,4 @@
-import { ingressResultOf } from '@dyeline/core';
+import { currentIngressResult } from '@dyeline/core';
 import { createFaultHeaderGate } from '@dyeline/resilience';
 import type { FaultHeaderGateOptions, FaultHeaderSpec, FaultHeaderStats } from '@dyeline/resilience';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -38,7 +38,7 @@ export function faultInjection(options: ExpressFaultInjectionOptions = {}): Expr
   const { header } = gate;
   const middleware = function dyelineFaultInjection(req: Request, res: Response, next: NextFunction): void {
     const value = req.headers[header];
-    const spec = typeof value === 'string' ? gate.decide(value, ingressResultOf(req)) : undefined;
+    const spec = typeof value === 'string' ? gate.decide(value, currentIngressResult()) : undefined;
     if (spec === undefined) next();
     else if (spec.delayMs === undefined) apply(spec, res, next);
     else setTimeout(apply, spec.delayMs, spec, res, next);

@@ -4,8 +4,7 @@ import {
   EMPTY_TAG,
   RequestContext,
   answerTimeout,
-  currentTag,
-  rebindRequestEmitters,
+  currentContext, rebindRequestEmitters,
   requestBudget,
   resolveServerTimeoutOptions,
   runWithContext,
@@ -47,7 +46,8 @@ export function timeout(options: ExpressTimeoutOptions): RequestHandler {
       deadline.abort();
       return;
     }
-    const context = new RequestContext(currentTag() ?? EMPTY_TAG, deadline);
+    const parent = currentContext();
+    const context = new RequestContext(parent?.tag ?? EMPTY_TAG, deadline, parent?.ingress);
     rebindRequestEmitters(context, req, res);
     // The deadline's own signal is the one clock: a second timer could fire
     // after the signal aborted a fetch and its rejection became a 500.

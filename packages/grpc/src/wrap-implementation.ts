@@ -171,7 +171,7 @@ function wrap<I extends object>(implementation: I, options: DyelineServerOptions
         }
         let deadline = incomingDeadline(call.getDeadline());
         if (read.deadlineMs !== undefined) deadline = Deadline.earliest(deadline, Deadline.after(read.deadlineMs));
-        if (read.tag !== EMPTY_TAG || deadline !== undefined) context = new RequestContext(read.tag, deadline);
+        if (read.tag !== EMPTY_TAG || deadline !== undefined) context = new RequestContext(read.tag, deadline, read);
       } catch (cause) {
         // Not reachable with a well-behaved ingress; if it happens, serve untagged rather than fail the call.
         if (onError !== undefined) {

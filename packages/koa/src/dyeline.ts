@@ -2,7 +2,6 @@ import {
   Deadline,
   EMPTY_TAG,
   RequestContext,
-  attachIngressResult,
   bindRequestEmitters,
   currentDeadline,
   incomingHeadersGetter,
@@ -49,7 +48,6 @@ export function dyeline(options: KoaDyelineOptions = {}): KoaDyelineMiddleware {
     const tag = result.tag;
     (ctx.state as Record<string, unknown>)[stateKey] = tag;
     if (echo && tag !== EMPTY_TAG) ingress.codec.inject(tag, res, responseHeadersAccessor);
-    attachIngressResult(req, result);
     // A timeout middleware that ran first keeps its deadline unless the caller's is earlier.
     let deadline = currentDeadline();
     if (result.deadlineMs !== undefined && (deadline === undefined || deadline.remaining() > result.deadlineMs)) {
@@ -58,7 +56,7 @@ export function dyeline(options: KoaDyelineOptions = {}): KoaDyelineMiddleware {
       // A client that leaves early aborts the work done for it.
       res.once('close', () => (res.writableFinished ? own.dispose() : own.abort()));
     }
-    const context = new RequestContext(tag, deadline);
+    const context = new RequestContext(tag, deadline, result);
     if (bindEmitters) bindRequestEmitters(context, req, res);
     return runWithContext(context, next);
   };

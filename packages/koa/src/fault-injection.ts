@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ingressResultOf } from '@dyeline/core';
+import { currentIngressResult } from '@dyeline/core';
 import { createFaultHeaderGate } from '@dyeline/resilience';
 import type { FaultHeaderGateOptions, FaultHeaderSpec, FaultHeaderStats } from '@dyeline/resilience';
 import type { Context, Middleware, Next } from 'koa';
@@ -36,7 +36,7 @@ export function faultInjection(options: KoaFaultInjectionOptions = {}): KoaFault
   const middleware = function dyelineFaultInjection(ctx: Context, next: Next): Promise<unknown> {
     const value = ctx.req.headers[header];
     if (typeof value !== 'string') return next();
-    const spec = gate.decide(value, ingressResultOf(ctx.req));
+    const spec = gate.decide(value, currentIngressResult());
     return spec === undefined ? next() : inject(spec, ctx, next);
   };
   return Object.defineProperty(middleware, 'stats', { value: gate.stats, enumerable: true }) as KoaFaultInjectionMiddleware;

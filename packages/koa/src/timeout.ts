@@ -4,8 +4,7 @@ import {
   EMPTY_TAG,
   RequestContext,
   answerTimeout,
-  currentTag,
-  isDeadlineExceededError,
+  currentContext, isDeadlineExceededError,
   rebindRequestEmitters,
   requestBudget,
   resolveServerTimeoutOptions,
@@ -59,7 +58,8 @@ export function timeout(options: KoaTimeoutOptions): Middleware {
       answer(settings, ctx, deadline);
       return Promise.resolve();
     }
-    const context = new RequestContext(currentTag() ?? EMPTY_TAG, deadline);
+    const parent = currentContext();
+    const context = new RequestContext(parent?.tag ?? EMPTY_TAG, deadline, parent?.ingress);
     rebindRequestEmitters(context, req, res);
     return new Promise<void>((resolve, reject) => {
       let timedOut = false;
