@@ -321,13 +321,14 @@ export function createCodec(options: CodecOptions = {}): Codec {
   // codec, so it is worked out once per tag and reused by every outbound call
   // of the request: validation, percent-encoding and baggage parsing leave the
   // per-call path, which only writes headers and merges existing baggage.
-  const plans = new WeakMap<Tag, InjectPlan>();
-
+  // A tag from another copy of core may lack the slot: then it is worked out per call.
+  const owner = {};
   function planFor(tag: Tag): InjectPlan {
-    let plan = plans.get(tag);
+    if (typeof tag.wireFormFor !== 'function') return makePlan(codec, tag);
+    let plan = tag.wireFormFor(owner) as InjectPlan | undefined;
     if (plan === undefined) {
       plan = makePlan(codec, tag);
-      plans.set(tag, plan);
+      tag.rememberWireForm(owner, plan);
     }
     return plan;
   }

@@ -52,6 +52,13 @@ export class Tag {
   /** Unrelated incoming baggage members, serialised, to write back outbound. */
   readonly passthroughBaggage: string | undefined;
 
+  // The tag's wire form, worked out by the codec that first writes it (see
+  // codec.ts). Private fields, not a WeakMap keyed by tag: a tag per request
+  // means an ephemeron entry per request, which costs the GC more than the
+  // cache saves. Object.freeze leaves private fields writable.
+  #wireOwner: object | undefined;
+  #wireForm: unknown;
+
   /** @internal Use {@link createTag}. */
   constructor(init: TagInit) {
     this.color = optionalString('color', init.color);
@@ -63,6 +70,17 @@ export class Tag {
     this.extra = freezeExtra(init.extra);
     this.passthroughBaggage = optionalString('passthroughBaggage', init.passthroughBaggage);
     Object.freeze(this);
+  }
+
+  /** @internal The wire form `owner` (a codec) stored with {@link Tag.rememberWireForm}, if it was the last to. */
+  wireFormFor(owner: object): unknown {
+    return this.#wireOwner === owner ? this.#wireForm : undefined;
+  }
+
+  /** @internal Keeps one codec's wire form of this tag; a later codec's replaces it. */
+  rememberWireForm(owner: object, form: unknown): void {
+    this.#wireOwner = owner;
+    this.#wireForm = form;
   }
 
   /** True when the tag carries nothing at all. */
