@@ -172,6 +172,23 @@ describe('createCodec().inject', () => {
     expect(out.baggage).toBe('color=mine,zz=1,user=u,yy=3');
   });
 
+  it('leaves the passthrough members out with passthrough: false, on an empty carrier and when merging', () => {
+    const tag = createTag({ color: 'red', passthroughBaggage: 'zz=2,yy=3' });
+    const empty: Record<string, string> = {};
+    codec.inject(tag, empty, headerRecordAccessor, { passthrough: false });
+    expect(empty.baggage).toBe('color=red');
+    const merged: Record<string, string> = { baggage: 'k=1' };
+    codec.inject(tag, merged, headerRecordAccessor, { passthrough: false });
+    expect(merged.baggage).toBe('k=1,color=red');
+    // The same tag, written whole afterwards: the wire form kept per tag holds both.
+    const whole: Record<string, string> = {};
+    codec.inject(tag, whole, headerRecordAccessor);
+    expect(whole.baggage).toBe('color=red,zz=2,yy=3');
+    const onlyPassthrough: Record<string, string> = {};
+    codec.inject(createTag({ passthroughBaggage: 'k=v' }), onlyPassthrough, headerRecordAccessor, { passthrough: false });
+    expect(onlyPassthrough).toEqual({});
+  });
+
   it('keeps the merged baggage within 64 members', () => {
     const many = Array.from({ length: 63 }, (_, i) => `k${i}=v`).join(',');
     const out: Record<string, string> = { baggage: many };

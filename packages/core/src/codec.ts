@@ -67,9 +67,19 @@ export interface Codec {
   /**
    * Writes `tag` to `carrier`. With a getter, a header already present wins
    * unless `overwrite` is true; baggage is merged, keeping members already
-   * there and the tag's passthrough members.
+   * there and the tag's passthrough members (unless `passthrough` is false:
+   * for a caller that writes the other members itself, such as OpenTelemetry's
+   * Baggage).
    */
-  inject<C>(tag: Tag, carrier: C, accessor: CarrierSetter<C> | CarrierAccessor<C>, options?: { overwrite?: boolean }): void;
+  inject<C>(tag: Tag, carrier: C, accessor: CarrierSetter<C> | CarrierAccessor<C>, options?: InjectOptions): void;
+}
+
+/** Options of {@link Codec.inject}. */
+export interface InjectOptions {
+  /** Replace headers and baggage members already on the carrier. Default false. */
+  overwrite?: boolean;
+  /** Write the tag's passthrough baggage members. Default true. */
+  passthrough?: boolean;
 }
 
 type Field = 'color' | 'user' | 'shadow';
@@ -333,22 +343,24 @@ export function createCodec(options: CodecOptions = {}): Codec {
     return plan;
   }
 
-  function inject<C>(tag: Tag, carrier: C, accessor: CarrierSetter<C> | CarrierAccessor<C>, injectOptions?: { overwrite?: boolean }): void {
+  function inject<C>(tag: Tag, carrier: C, accessor: CarrierSetter<C> | CarrierAccessor<C>, injectOptions?: InjectOptions): void {
     if (tag === EMPTY_TAG) return;
     const plan = planFor(tag);
     // Problems are reported on every call, as if the tag were worked out anew.
     if (plan.errors !== undefined) for (const error of plan.errors) report(codec, undefined, error);
     const overwrite = injectOptions?.overwrite === true;
+    const withPassthrough = injectOptions?.passthrough !== false;
     const reader = 'get' in accessor ? accessor : undefined;
     for (let i = 0; i < plan.headers.length; i += 2) {
       const name = plan.headers[i] as string;
       if (!overwrite && reader !== undefined && reader.get(carrier, name) !== undefined) continue;
       accessor.set(carrier, name, plan.headers[i + 1] as string);
     }
-    if (plan.baggage === undefined) return;
+    const whole = withPassthrough ? plan.baggage : plan.ownBaggage;
+    if (whole === undefined) return;
     const existing = reader?.get(carrier, 'baggage');
     if (existing === undefined || existing === '') {
-      accessor.set(carrier, 'baggage', plan.baggage);
+      accessor.set(carrier, 'baggage', whole);
       return;
     }
     const drop = (error: InvalidTagError): void => {
@@ -367,7 +379,7 @@ export function createCodec(options: CodecOptions = {}): Codec {
     if (!overwrite) for (const m of onCarrier) add(m.key, m.raw);
     for (let i = 0; i < plan.memberKeys.length; i++) add(plan.memberKeys[i] as string, plan.members[i] as string);
     if (overwrite) for (const m of onCarrier) add(m.key, m.raw);
-    for (const m of plan.passthrough) add(m.key, m.raw);
+    if (withPassthrough) for (const m of plan.passthrough) add(m.key, m.raw);
     const value = joinBaggage(out, { onInvalid: drop });
     if (value !== undefined && value !== existing) accessor.set(carrier, 'baggage', value);
   }
@@ -388,6 +400,8 @@ interface InjectPlan {
   readonly passthrough: readonly BaggageMember[];
   /** The whole baggage header when the carrier has none yet; `undefined` when there is nothing to write. */
   readonly baggage: string | undefined;
+  /** The same without the passthrough members. */
+  readonly ownBaggage: string | undefined;
   /** What was dropped while working it out. */
   readonly errors: InvalidTagError[] | undefined;
 }
@@ -445,6 +459,7 @@ function makePlan(codec: ResolvedCodec, tag: Tag): InjectPlan {
   }
   let passthrough: BaggageMember[] = [];
   let baggage: string | undefined;
+  let ownBaggage: string | undefined;
   if (codec.writeBaggage) {
     // Re-parsed, not split: a passthrough string built in code may hold anything.
     passthrough = tag.passthroughBaggage === undefined ? [] : parseBaggage(tag.passthroughBaggage, drop);
@@ -456,6 +471,8 @@ function makePlan(codec: ResolvedCodec, tag: Tag): InjectPlan {
         seen.add(memberKeys[i] as string);
         out.push(members[i] as string);
       }
+      // Its drops, if any, are the same as the whole header's below: reported once, there.
+      if (out.length > 0 && passthrough.length > 0) ownBaggage = joinBaggage(out);
       for (const m of passthrough) {
         if (seen.has(m.key)) continue;
         seen.add(m.key);
@@ -464,5 +481,7 @@ function makePlan(codec: ResolvedCodec, tag: Tag): InjectPlan {
       baggage = joinBaggage(out, { onInvalid: drop });
     }
   }
-  return { headers, memberKeys, members, passthrough, baggage, errors: errors.length === 0 ? undefined : errors };
+  // Without passthrough members the two are the same header.
+  if (passthrough.length === 0) ownBaggage = baggage;
+  return { headers, memberKeys, members, passthrough, baggage, ownBaggage, errors: errors.length === 0 ? undefined : errors };
 }

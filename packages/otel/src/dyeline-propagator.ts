@@ -58,8 +58,6 @@ export class DyelinePropagator implements TextMapPropagator {
   /** dyeline's own baggage key per field; `undefined` when baggage is off. */
   readonly #ownKeys: { color?: string; user?: string; shadow?: string } | undefined;
   readonly #reportError = (error: unknown): void => this.#report(error);
-  #lastFull: Tag | undefined;
-  #lastStripped: Tag | undefined;
 
   /** @throws {TypeError} naming the option when the codec options are invalid. */
   constructor(options: DyelinePropagatorOptions = {}) {
@@ -160,19 +158,23 @@ export class DyelinePropagator implements TextMapPropagator {
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     try {
       const baggage = propagation.getBaggage(context);
-      let tag = currentTag() ?? this.tagOf(context) ?? EMPTY_TAG;
-      // Unrelated members come from the context's baggage when there is one
-      // (code may have changed it since the request came in), else from the
-      // tag's passthrough, which the codec writes.
-      if (baggage !== undefined && tag.passthroughBaggage !== undefined) tag = this.#withoutPassthrough(tag);
+      const tag = currentTag() ?? this.tagOf(context) ?? EMPTY_TAG;
       let own: string | undefined;
       if (tag !== EMPTY_TAG) {
-        this.#codec.inject(tag, carrier, {
-          set(c, name, value) {
-            if (name === 'baggage') own = value;
-            else setter.set(c, name, value);
+        this.#codec.inject(
+          tag,
+          carrier,
+          {
+            set(c, name, value) {
+              if (name === 'baggage') own = value;
+              else setter.set(c, name, value);
+            },
           },
-        });
+          // Unrelated members come from the context's baggage when there is one
+          // (code may have changed it since the request came in), else from the
+          // tag's passthrough, which the codec writes.
+          { passthrough: baggage === undefined },
+        );
       }
       const others = baggage === undefined ? NO_MEMBERS : (extractedOthers(context, baggage) ?? this.#serialised(baggage));
       // Another propagator (or the caller) may have written baggage already; keep its other members.
@@ -212,15 +214,6 @@ export class DyelinePropagator implements TextMapPropagator {
     const header = this.#serialised(baggage, true).join(',');
     const { tag } = this.#codec.extract(header, { get: (h, name) => (name === 'baggage' ? h : undefined) });
     return tag;
-  }
-
-  /** The tag without its passthrough; remembered for the last tag, as a request usually makes its calls in a row. */
-  #withoutPassthrough(tag: Tag): Tag {
-    if (this.#lastFull !== tag) {
-      this.#lastStripped = tag.with({ passthroughBaggage: undefined });
-      this.#lastFull = tag;
-    }
-    return this.#lastStripped as Tag;
   }
 
   /** The wire form of a Baggage's entries (without the tag's keys unless `all`). */
