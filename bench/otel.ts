@@ -186,8 +186,14 @@ async function main(): Promise<void> {
       }),
     );
     const r = (a: string, b: string, k: 'rps' | 'cpuUsPerRequest') => (results[a]?.[k] ?? NaN) / (results[b]?.[k] ?? NaN);
+    // The two run back to back in every round: the median of per-round ratios
+    // cancels the drift a noisy 2-core machine puts between rounds.
+    const paired = (a: string, b: string, k: 'rps' | 'cpuUs') =>
+      median((samples[a] as (typeof samples)[string])[k].map((x, i) => x / ((samples[b] as (typeof samples)[string])[k][i] as number)));
     const summary = {
       'otel+dyeline / otel req/s': r('otel+dyeline', 'otel', 'rps'),
+      'otel+dyeline / otel req/s, paired': paired('otel+dyeline', 'otel', 'rps'),
+      'otel+dyeline / otel cpu, paired': paired('otel+dyeline', 'otel', 'cpuUs'),
       'otel+dyeline / otel cpu': r('otel+dyeline', 'otel', 'cpuUsPerRequest'),
       'cls-hooked bridge cpu µs/request added':
         (results['dyeline+cls'] as { cpuUsPerRequest: number }).cpuUsPerRequest - (results.dyeline as { cpuUsPerRequest: number }).cpuUsPerRequest,
