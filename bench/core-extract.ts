@@ -1,10 +1,10 @@
 // Micro-benchmark of the ingress read path of @dyeline/core (extract + trust +
 // validation), without any server. Interleaved rounds, median ns per read.
-//   node --import tsx bench/core-extract.ts [--rounds 15] [--ops 200000]
+//   pnpm bench --suite core-extract [--rounds 15] [--ops 200000]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
-import { createIngress, incomingHeadersGetter } from '../packages/core/src/index.js';
+import { createIngress, incomingHeadersGetter } from '@dyeline/core';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

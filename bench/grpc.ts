@@ -13,7 +13,7 @@
 // bare sample never pays for AsyncLocalStorage. Rounds are interleaved (the order rotates);
 // the table shows medians, ratios to bare and process CPU per call (client +
 // server), the steadier figure on a shared machine. JSON: bench/results/grpc.json.
-//   node --import tsx bench/grpc.ts [--rounds 7] [--seconds 1.5] [--concurrency 64] [--isolated]
+//   pnpm bench --suite grpc [--rounds 7] [--seconds 1.5] [--concurrency 64] [--isolated]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

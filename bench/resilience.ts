@@ -1,6 +1,6 @@
 /**
  * Resilience benchmark: breaker + timeout + deadline around an async no-op vs plain await, opossum and cockatiel.
- * Run: `node --import tsx bench/resilience.ts [--rounds 15] [--calls 20000]` (or `pnpm bench --suite resilience`).
+ * Run: `pnpm bench --suite resilience [--rounds 15] [--calls 20000]`.
  * All cases run interleaved in one process, inside an AsyncLocalStorage request context with a deadline,
  * and report medians; a keyed registry of 10,000 breakers reports memory per breaker and µs per call.
  * Writes bench/results/resilience.json.
@@ -11,8 +11,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import CircuitBreaker from 'opossum';
 import { ConsecutiveBreaker, TimeoutStrategy, circuitBreaker, handleAll, timeout as cockatielTimeout, wrap } from 'cockatiel';
-import { Deadline, createTag, runWithDeadline, runWithTag } from '../packages/core/src/index.js';
-import { createBreakerRegistry, createPolicy } from '../packages/resilience/src/index.js';
+import { Deadline, createTag, runWithDeadline, runWithTag } from '@dyeline/core';
+import { createBreakerRegistry, createPolicy } from '@dyeline/resilience';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

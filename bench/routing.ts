@@ -1,7 +1,7 @@
 /**
  * Routing benchmark: one decision with 20 rules and 50 instances (target
  * < 2 µs median), then a gateway hop with vs without routing (target ≥ 0.9).
- * Run: `node --import tsx bench/routing.ts [--hop-seconds 3] [--rounds 3]`.
+ * Run: `pnpm bench --suite routing [--hop-seconds 3] [--rounds 3]`.
  * Writes bench/results/routing.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,10 +9,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { createTag, runWithTag } from '../packages/core/src/index.js';
-import { createRouter } from '../packages/routing/src/index.js';
-import type { Instance, RouteRequest } from '../packages/routing/src/index.js';
-import { routedFetch } from '../packages/http/src/routed-fetch.js';
+import { createTag, runWithTag } from '@dyeline/core';
+import { createRouter } from '@dyeline/routing';
+import type { Instance, RouteRequest } from '@dyeline/routing';
+import { routedFetch } from '@dyeline/http';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

@@ -1,12 +1,12 @@
 // ioredis GET/SET throughput through shadowRedis (prefix strategy) vs the bare client, real redis-server.
-//   node --import tsx bench/shadow-redis.ts [--rounds 15] [--ops 40000] [--inflight 50]   (or: pnpm bench --suite shadow-redis)
+//   pnpm bench --suite shadow-redis [--rounds 15] [--ops 40000] [--inflight 50]
 // Interleaved rounds (bare, production tag, shadow tag), median ops/s, ratios. Target: wrapper ≥ 0.97 of bare.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { createTag, runWithTag } from '../packages/core/src/index.js';
-import { shadowRedis } from '../packages/shadow/src/ioredis.js';
+import { createTag, runWithTag } from '@dyeline/core';
+import { shadowRedis } from '@dyeline/shadow/ioredis';
 import { startRedis } from '../test/harness/redis.js';
 
 function arg(name: string, fallback: number): number {

@@ -1,13 +1,13 @@
 // Shadow routing cost: resolver ns per call, and pg throughput through shadowPool vs the bare pool.
-//   node --import tsx bench/shadow.ts [--rounds 9] [--ops 1000000] [--queries 4000] [--concurrency 16]
+//   pnpm bench --suite shadow [--rounds 9] [--ops 1000000] [--queries 4000] [--concurrency 16]
 // The pg part starts a real PostgreSQL (test/harness/postgres.ts); it is skipped
 // (and said so) when the binaries are missing. Rounds are interleaved; medians.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { createTag, runWithTag } from '../packages/core/src/index.js';
-import { shadowPool } from '../packages/shadow/src/pg.js';
-import { createShadowResolver } from '../packages/shadow/src/index.js';
+import { createTag, runWithTag } from '@dyeline/core';
+import { shadowPool } from '@dyeline/shadow/pg';
+import { createShadowResolver } from '@dyeline/shadow';
 import { postgresBinary, startPostgres } from '../test/harness/postgres.js';
 
 function arg(name: string, fallback: number): number {

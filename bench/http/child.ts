@@ -12,7 +12,7 @@ export interface ServerProcess {
 }
 
 const SERVE = fileURLToPath(new URL('./serve.ts', import.meta.url));
-const DIST_TSCONFIG = fileURLToPath(new URL('./tsconfig.dist.json', import.meta.url));
+const DIST_TSCONFIG = fileURLToPath(new URL('../tsconfig.dist.json', import.meta.url));
 
 /** Starts `bench/http/serve.ts` for `name` and waits until it listens. */
 export function startServer(name: string, from: 'dist' | 'src', downstream = ''): Promise<ServerProcess> {
