@@ -156,8 +156,8 @@ describe.skipIf(postgresBinary === undefined || redisBinary === undefined)(
     }, 60_000);
 
     afterAll(async () => {
-      server?.closeAllConnections();
-      server?.close();
+      // Every handler done before the pools end: a late one would open a connection the stopping server then kills.
+      if (server !== undefined) await new Promise((resolve) => server.close(resolve).closeAllConnections());
       await Promise.allSettled(pools.map((pool) => (pool.ending ? undefined : pool.end())));
       await ledger?.end().catch(() => undefined);
       redis?.disconnect();
@@ -169,8 +169,18 @@ describe.skipIf(postgresBinary === undefined || redisBinary === undefined)(
       const hog = (pool: ShadowPgPool, tag: typeof EMPTY_TAG, ms: number) =>
         runWithTag(tag, async () => {
           const clients = await Promise.all(Array.from({ length: POOL_MAX }, () => pool.connect()));
+          // Held idle while the outage may kill them: listened to, as in the tx handler, and released as broken.
+          const killed = new Set<pg.PoolClient>();
+          const listeners = clients.map((client) => {
+            const onError = (): void => void killed.add(client);
+            client.on('error', onError);
+            return onError;
+          });
           await sleep(ms);
-          for (const client of clients) client.release();
+          clients.forEach((client, i) => {
+            client.off('error', listeners[i] as () => void);
+            client.release(killed.has(client) ? new Error('killed while held') : undefined);
+          });
           return `held ${clients.length} connections for ${ms} ms`;
         });
       const outage = async () => {
