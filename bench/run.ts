@@ -32,7 +32,8 @@ function describe(suite: string): string {
 }
 
 function main(): number {
-  const args = process.argv.slice(2);
+  // `pnpm bench -- --flag` hands the `--` on: drop it so suites see their flags.
+  const args = process.argv.slice(2).filter((arg) => arg !== '--');
   if (args.includes('--list')) {
     for (const suite of suites()) process.stdout.write(`${suite.padEnd(14)} ${describe(suite)}\n`);
     return 0;
