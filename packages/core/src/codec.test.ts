@@ -129,47 +129,6 @@ describe('createCodec().extract', () => {
   });
 });
 
-describe('createCodec().extract, repeated input', () => {
-  it('gives the same Tag for the same headers, and reports what it drops every time', () => {
-    const dropped: string[] = [];
-    const codec = createCodec({ onDrop: (error) => dropped.push(error.code) });
-    const headers = { 'x-color': 'blue', 'x-user': 'bad value', baggage: 'k=v' };
-    const first = codec.extract(headers, incomingHeadersGetter);
-    const again = codec.extract({ ...headers }, incomingHeadersGetter);
-    expect(again.tag).toBe(first.tag);
-    expect(again.tag).toEqual(createTag({ color: 'blue', passthroughBaggage: 'k=v' }));
-    expect(dropped).toEqual(['ERR_DYELINE_TAG_BAD_CHARSET', 'ERR_DYELINE_TAG_BAD_CHARSET']);
-    expect(Object.isFrozen(first.fields) && Object.isFrozen(first.errors)).toBe(true);
-  });
-
-  it('tells inputs apart that would join to the same text, and any changed value', () => {
-    const codec = createCodec();
-    const a = codec.extract({ 'x-color': 'ab', 'x-user': 'c' }, incomingHeadersGetter).tag;
-    const b = codec.extract({ 'x-color': 'a', 'x-user': 'bc' }, incomingHeadersGetter).tag;
-    const c = codec.extract({ 'x-color': 'ab', 'x-user': 'c', baggage: '' }, incomingHeadersGetter).tag;
-    expect([a.color, a.user, b.color, b.user]).toEqual(['ab', 'c', 'a', 'bc']);
-    expect(c).toEqual(a);
-    expect(codec.extract({ 'x-color': 'ab', 'x-user': 'd' }, incomingHeadersGetter).tag.user).toBe('d');
-  });
-
-  it('parses large input anew each time instead of keeping it', () => {
-    const codec = createCodec();
-    const baggage = Array.from({ length: 40 }, (_, i) => `key${i}=${'v'.repeat(30)}`).join(','); // ~1.5 KB
-    const first = codec.extract({ 'x-color': 'blue', baggage }, incomingHeadersGetter).tag;
-    const again = codec.extract({ 'x-color': 'blue', baggage }, incomingHeadersGetter).tag;
-    expect(again).not.toBe(first);
-    expect(again).toEqual(first);
-  });
-
-  it('keeps answering right past the size of its table', () => {
-    const codec = createCodec();
-    for (let i = 0; i < 1500; i++) {
-      expect(codec.extract({ 'x-user': `user-${i}` }, incomingHeadersGetter).tag.user).toBe(`user-${i}`);
-    }
-    expect(codec.extract({ 'x-user': 'user-7' }, incomingHeadersGetter).tag.user).toBe('user-7');
-  });
-});
-
 describe('createCodec().inject', () => {
   const codec = createCodec({ extra: ['tenant'] });
 

@@ -285,45 +285,8 @@ function readBaggage(codec: ResolvedCodec, found: Found, header: string): void {
  */
 export function createCodec(options: CodecOptions = {}): Codec {
   const codec = resolve(options);
-  // Every name extract reads, in a fixed order: their values are the whole input.
-  const inputNames = [...FIELDS.flatMap((field) => codec.headers[field]), ...codec.extra, ...(codec.readBaggage ? ['baggage'] : [])];
-
-  // Extraction is a pure function of those values, and a service sees the
-  // same few tags over and over: the result for a given input is kept, so a
-  // repeat costs the header reads and one Map lookup, and — the larger gain —
-  // yields the very same Tag, whose wire form is then worked out once for all
-  // the requests that carry it. Bounded: big inputs are never kept, and the
-  // table starts over when full, so hostile variety costs only the misses.
-  const memo = new Map<string, ExtractResult>();
 
   function extract<C>(carrier: C, getter: CarrierGetter<C>): ExtractResult {
-    let key = '';
-    let present = false;
-    for (let i = 0; i < inputNames.length; i++) {
-      const raw = getter.get(carrier, inputNames[i] as string);
-      if (raw === undefined) {
-        key += '-';
-        continue;
-      }
-      present = true;
-      // Length-prefixed, so no value can forge another's boundary.
-      key += `${raw.length}:${raw}`;
-      if (key.length > MEMO_MAX_INPUT) return parse(carrier, getter);
-    }
-    if (!present) return NOTHING;
-    const known = memo.get(key);
-    if (known !== undefined) {
-      // What was dropped is reported for every request that sends it.
-      if (known.errors !== undefined && codec.onDrop !== undefined) for (const error of known.errors) report(codec, undefined, error);
-      return known;
-    }
-    const result = parse(carrier, getter);
-    if (memo.size >= MEMO_MAX_ENTRIES) memo.clear();
-    memo.set(key, result);
-    return result;
-  }
-
-  function parse<C>(carrier: C, getter: CarrierGetter<C>): ExtractResult {
     let found: Found | undefined;
     for (const field of FIELDS) {
       for (const name of codec.headers[field]) {
@@ -361,7 +324,7 @@ export function createCodec(options: CodecOptions = {}): Codec {
       extra: found.extra,
       passthroughBaggage: found.passthrough === undefined ? undefined : joinBaggage(found.passthrough),
     });
-    return Object.freeze({ tag, fields: Object.freeze(fields), errors: found.errors === undefined ? undefined : Object.freeze(found.errors) });
+    return { tag, fields, errors: found.errors };
   }
 
   // The wire form of a tag depends only on the (immutable) tag and this
@@ -423,11 +386,6 @@ export function createCodec(options: CodecOptions = {}): Codec {
 
   return { extract, inject };
 }
-
-/** Inputs longer than this (all values, with their length prefixes) are parsed every time and never kept. */
-const MEMO_MAX_INPUT = 1024;
-/** Distinct inputs kept per codec before the table starts over. */
-const MEMO_MAX_ENTRIES = 512;
 
 const NOTHING: ExtractResult = Object.freeze({ tag: EMPTY_TAG, fields: Object.freeze([]) as readonly string[], errors: undefined });
 
