@@ -149,7 +149,7 @@ describe('dyeline load against a Koa service that requires signed tags', () => {
   });
 });
 
-describe.skipIf(postgresBinary === undefined || redisBinary === undefined)(
+describe.skipIf(postgresBinary === undefined || redisBinary === undefined)( // reason: needs the postgres and redis-server binaries (CI=true installs them, and fails when missing)
   'dyeline audit on PostgreSQL and Redis (skipped: postgres 15 or redis-server not installed)',
   () => {
     let pgServer: PostgresServer;

@@ -67,7 +67,7 @@ function plan(): Plan[] {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe.skipIf(postgresBinary === undefined || redisBinary === undefined)(
+describe.skipIf(postgresBinary === undefined || redisBinary === undefined)( // reason: needs the postgres and redis-server binaries (CI=true installs them, and fails when missing)
   'shadow isolation under faults (skipped: postgres 15 or redis-server not installed)',
   () => {
     const KEY = randomBytes(32).toString('base64url');

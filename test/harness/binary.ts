@@ -3,7 +3,7 @@ import { delimiter, join } from 'node:path';
 
 /**
  * The absolute path of an installed binary, looked up in `extraDirs` then on
- * PATH; `undefined` when missing. Tests use it for `describe.skipIf(...)`,
+ * PATH; `undefined` when missing. Tests use it in `describe.skipIf`,
  * and {@link requireBinary} under CI.
  */
 export function findBinary(name: string, extraDirs: readonly string[] = []): string | undefined {
