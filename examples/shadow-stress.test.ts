@@ -50,7 +50,7 @@ describe('the demo shadow step (examples/steps/shadow-stress.ts)', () => {
   });
 });
 
-describe.skipIf(postgresBinary === undefined)('the demo shadow step on PostgreSQL (skipped: postgres 15 binaries not installed)', () => {
+describe.skipIf(postgresBinary === undefined)('the demo shadow step on PostgreSQL (skipped: postgres 15 binaries not installed)', () => { // reason: the server binary is missing (CI=true installs it, and fails instead of skipping)
   let stack: DemoStack;
   let server: PostgresServer;
   beforeAll(async () => {

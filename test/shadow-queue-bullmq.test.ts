@@ -9,7 +9,7 @@ import type { RedisServer } from './harness/redis.js';
 const SHADOW = createTag({ shadow: true, color: 'feature-42' });
 const PROD = createTag({ color: 'blue' });
 
-describe.skipIf(redisBinary === undefined)('BullMQ shadow queue and worker on a real redis-server (skipped: redis-server is not installed)', () => {
+describe.skipIf(redisBinary === undefined)('BullMQ shadow queue and worker on a real redis-server (skipped: redis-server is not installed)', () => { // reason: the server binary is missing (CI=true installs it, and fails instead of skipping)
   let server: RedisServer;
   let bare: Redis;
   beforeAll(async () => {

@@ -9,7 +9,7 @@ import type { RedisServer } from './harness/redis.js';
 // connection is killed mid-run (ioredis resends from its offline queue, in
 // another async context) and some handlers throw. Afterwards the real server
 // is counted: no shadow request wrote a production key and vice versa.
-describe.skipIf(redisBinary === undefined)('ioredis shadow isolation under faults (skipped: redis-server is not installed)', () => {
+describe.skipIf(redisBinary === undefined)('ioredis shadow isolation under faults (skipped: redis-server is not installed)', () => { // reason: the server binary is missing (CI=true installs it, and fails instead of skipping)
   let server: RedisServer;
   let bare: Redis;
   beforeAll(async () => {

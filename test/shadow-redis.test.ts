@@ -10,7 +10,7 @@ const SHADOW = createTag({ shadow: true });
 const PROD = createTag({ color: 'blue' });
 const asShadow = <T>(fn: () => T): T => runWithTag(SHADOW, fn);
 
-describe.skipIf(redisBinary === undefined)('ioredis shadow wrapper on a real redis-server (skipped: redis-server is not installed)', () => {
+describe.skipIf(redisBinary === undefined)('ioredis shadow wrapper on a real redis-server (skipped: redis-server is not installed)', () => { // reason: the server binary is missing (CI=true installs it, and fails instead of skipping)
   let server: RedisServer;
   let bare: Redis;
   const clients: Redis[] = [];
