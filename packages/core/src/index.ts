@@ -42,6 +42,7 @@ export type { Ingress, IngressOptions, IngressResult, IngressStats } from './ing
 export { DEFAULT_DEADLINE_HEADER, MAX_DEADLINE_MS, formatDeadlineHeader, parseDeadlineHeader } from './deadline-header.js';
 export { bindRequestEmitters, rebindRequestEmitters } from './bind-request-emitters.js';
 export { resolveServerOptions, responseHeadersAccessor } from './server-options.js';
+export { serverRequestContext } from './server-request-context.js';
 export type { ServerAdapterOptions, ServerAdapterSettings } from './server-options.js';
 export { answerTimeout, requestBudget, resolveServerTimeoutOptions } from './server-timeout.js';
 export type { ServerTimeoutOptions, ServerTimeoutSettings, TimeoutOutcome } from './server-timeout.js';

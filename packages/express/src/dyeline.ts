@@ -1,13 +1,8 @@
 import {
-  Deadline,
-  EMPTY_TAG,
-  RequestContext,
-  bindRequestEmitters,
-  currentDeadline,
   incomingHeadersGetter,
   resolveServerOptions,
-  responseHeadersAccessor,
   runWithContext,
+  serverRequestContext,
 } from '@dyeline/core';
 import type { IngressStats, ServerAdapterOptions } from '@dyeline/core';
 import type { RequestHandler } from 'express';
@@ -34,7 +29,7 @@ export function dyeline(options: ExpressDyelineOptions = {}): ExpressDyelineMidd
   const settings = resolveServerOptions('dyeline (express)', options);
   const localsKey = options.localsKey ?? 'dyeline';
   if (typeof localsKey !== 'string' || localsKey === '') throw new TypeError('dyeline (express): options.localsKey must be a non-empty string');
-  const { ingress, echo, version, versionHeader, rejectStatus, bindEmitters } = settings;
+  const { ingress, version, versionHeader, rejectStatus } = settings;
   const rejectBody = (code: string): string => JSON.stringify({ error: code });
 
   const middleware: RequestHandler = function dyelineMiddleware(req, res, next) {
@@ -46,20 +41,8 @@ export function dyeline(options: ExpressDyelineOptions = {}): ExpressDyelineMidd
       res.end(rejectBody(result.rejected.code));
       return;
     }
-    const tag = result.tag;
-    (res.locals as Record<string, unknown>)[localsKey] = tag;
-    if (echo && tag !== EMPTY_TAG) ingress.codec.inject(tag, res, responseHeadersAccessor);
-    // A timeout middleware that ran first keeps its deadline unless the caller's is earlier.
-    let deadline = currentDeadline();
-    if (result.deadlineMs !== undefined && (deadline === undefined || deadline.remaining() > result.deadlineMs)) {
-      const own = Deadline.after(result.deadlineMs);
-      deadline = own;
-      // A client that leaves early aborts the work done for it.
-      res.once('close', () => (res.writableFinished ? own.dispose() : own.abort()));
-    }
-    const context = new RequestContext(tag, deadline, result);
-    if (bindEmitters) bindRequestEmitters(context, req, res);
-    runWithContext(context, next);
+    (res.locals as Record<string, unknown>)[localsKey] = result.tag;
+    runWithContext(serverRequestContext(settings, result, req, res), next);
   };
   return Object.defineProperty(middleware, 'stats', { value: ingress.stats, enumerable: true }) as ExpressDyelineMiddleware;
 }

@@ -1,13 +1,8 @@
 import {
-  Deadline,
-  EMPTY_TAG,
-  RequestContext,
-  bindRequestEmitters,
-  currentDeadline,
   incomingHeadersGetter,
   resolveServerOptions,
-  responseHeadersAccessor,
   runWithContext,
+  serverRequestContext,
 } from '@dyeline/core';
 import type { IngressStats, ServerAdapterOptions } from '@dyeline/core';
 import type { Middleware } from 'koa';
@@ -34,7 +29,7 @@ export function dyeline(options: KoaDyelineOptions = {}): KoaDyelineMiddleware {
   const settings = resolveServerOptions('dyeline (koa)', options);
   const stateKey = options.stateKey ?? 'dyeline';
   if (typeof stateKey !== 'string' || stateKey === '') throw new TypeError('dyeline (koa): options.stateKey must be a non-empty string');
-  const { ingress, echo, version, versionHeader, rejectStatus, bindEmitters } = settings;
+  const { ingress, version, versionHeader, rejectStatus } = settings;
 
   const middleware: Middleware = function dyelineMiddleware(ctx, next) {
     const { req, res } = ctx;
@@ -45,20 +40,8 @@ export function dyeline(options: KoaDyelineOptions = {}): KoaDyelineMiddleware {
       ctx.body = { error: result.rejected.code };
       return Promise.resolve();
     }
-    const tag = result.tag;
-    (ctx.state as Record<string, unknown>)[stateKey] = tag;
-    if (echo && tag !== EMPTY_TAG) ingress.codec.inject(tag, res, responseHeadersAccessor);
-    // A timeout middleware that ran first keeps its deadline unless the caller's is earlier.
-    let deadline = currentDeadline();
-    if (result.deadlineMs !== undefined && (deadline === undefined || deadline.remaining() > result.deadlineMs)) {
-      const own = Deadline.after(result.deadlineMs);
-      deadline = own;
-      // A client that leaves early aborts the work done for it.
-      res.once('close', () => (res.writableFinished ? own.dispose() : own.abort()));
-    }
-    const context = new RequestContext(tag, deadline, result);
-    if (bindEmitters) bindRequestEmitters(context, req, res);
-    return runWithContext(context, next);
+    (ctx.state as Record<string, unknown>)[stateKey] = result.tag;
+    return runWithContext(serverRequestContext(settings, result, req, res), next);
   };
   return Object.defineProperty(middleware, 'stats', { value: ingress.stats, enumerable: true }) as KoaDyelineMiddleware;
 }

@@ -1,0 +1,35 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { bindRequestEmitters } from './bind-request-emitters.js';
+import { RequestContext, currentDeadline } from './context.js';
+import { Deadline } from './deadline.js';
+import type { IngressResult } from './ingress.js';
+import { responseHeadersAccessor } from './server-options.js';
+import type { ServerAdapterSettings } from './server-options.js';
+import { EMPTY_TAG } from './tag.js';
+
+/**
+ * The context an accepted node:http request runs in — the part of ingress
+ * every server adapter (Koa, Express) does alike once the policy let the
+ * request in: echo the tag if asked, take the caller's deadline unless a
+ * timeout middleware that ran first set an earlier one, and bind the
+ * request's emitters.
+ */
+export function serverRequestContext(
+  settings: ServerAdapterSettings,
+  result: IngressResult,
+  req: IncomingMessage,
+  res: ServerResponse,
+): RequestContext {
+  const { tag } = result;
+  if (settings.echo && tag !== EMPTY_TAG) settings.ingress.codec.inject(tag, res, responseHeadersAccessor);
+  let deadline = currentDeadline();
+  if (result.deadlineMs !== undefined && (deadline === undefined || deadline.remaining() > result.deadlineMs)) {
+    const own = Deadline.after(result.deadlineMs);
+    deadline = own;
+    // A client that leaves early aborts the work done for it.
+    res.once('close', () => (res.writableFinished ? own.dispose() : own.abort()));
+  }
+  const context = new RequestContext(tag, deadline, result);
+  if (settings.bindEmitters) bindRequestEmitters(context, req, res);
+  return context;
+}
