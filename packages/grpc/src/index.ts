@@ -8,3 +8,5 @@ export { metadataAccessor } from './metadata-accessor.js';
 export { parsePeerAddress } from './peer-address.js';
 export { routedGrpcClient } from './routed-client.js';
 export type { RoutedGrpcClient, RoutedGrpcClientOptions } from './routed-client.js';
+export { createGrpcRoutePolicyRunner } from './grpc-route-policy-runner.js';
+export type { GrpcPolicyRunner, GrpcRoutedAttempt, GrpcRoutePolicyRunnerOptions } from './grpc-route-policy-runner.js';

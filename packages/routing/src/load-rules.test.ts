@@ -66,6 +66,10 @@ describe('loadRules', () => {
     ['no destination', '  - route: []\n', 'spec.http[0].route'],
     ['all weights zero', '  - route:\n    - destination: { host: reviews, subset: v1 }\n      weight: 0\n    - destination: { host: reviews, subset: v2 }\n', 'spec.http[0].route'],
     ['a fault percentage over 100', '  - fault:\n      abort: { httpStatus: 503, percentage: { value: 101 } }\n    route:\n    - destination: { host: reviews }\n', 'spec.http[0].fault.abort.percentage.value'],
+    ['an abort with both statuses', '  - fault:\n      abort: { httpStatus: 503, grpcStatus: UNAVAILABLE }\n    route:\n    - destination: { host: reviews }\n', 'spec.http[0].fault.abort'],
+    ['an abort with no status', '  - fault:\n      abort: { percentage: { value: 5 } }\n    route:\n    - destination: { host: reviews }\n', 'spec.http[0].fault.abort'],
+    ['an unknown grpcStatus', '  - fault:\n      abort: { grpcStatus: BROKEN }\n    route:\n    - destination: { host: reviews }\n', 'spec.http[0].fault.abort.grpcStatus'],
+    ['grpcStatus OK', '  - fault:\n      abort: { grpcStatus: OK }\n    route:\n    - destination: { host: reviews }\n', 'spec.http[0].fault.abort.grpcStatus'],
   ])('rejects %s with its path', (_label, http, path) => {
     expect(thrown(() => loadRules(vs(http), { file: 'f.yaml' })).path).toBe(path);
   });
@@ -92,6 +96,15 @@ describe('loadRules', () => {
     expect(route?.fault?.delay).toEqual({ fixedDelayMs: 2000, percent: 0 });
     expect(route?.mirrors).toEqual([{ host: 'reviews', subset: 'v3', percent: 100 }]);
     expect(route?.timeoutMs).toBeUndefined();
+  });
+
+  it('reads an abort as both protocols see it: grpcStatus by name, httpStatus mapped to a gRPC code and back', () => {
+    const abortOf = (abort: string) => loadRules(vs(`  - fault:\n      abort: ${abort}\n    route:\n    - destination: { host: reviews }\n`)).virtualServices[0]?.http[0]?.fault?.abort;
+    expect(abortOf('{ grpcStatus: unavailable, percentage: { value: 10 } }')).toEqual({ httpStatus: 503, grpcCode: 14, percent: 10 });
+    expect(abortOf('{ grpcStatus: DEADLINE_EXCEEDED }')).toEqual({ httpStatus: 504, grpcCode: 4, percent: 0 });
+    expect(abortOf('{ httpStatus: 503 }')).toEqual({ httpStatus: 503, grpcCode: 14, percent: 0 });
+    expect(abortOf('{ httpStatus: 403 }')).toEqual({ httpStatus: 403, grpcCode: 7, percent: 0 });
+    expect(abortOf('{ httpStatus: 418 }')).toEqual({ httpStatus: 418, grpcCode: 2, percent: 0 });
   });
 
   it('skips documents of other kinds with a warning', () => {

@@ -1,3 +1,4 @@
+import { GRPC_STATUS_CODES, grpcCodeOfHttpStatus, httpStatusOfGrpcCode } from './status-mapping.js';
 import { RE2JS } from 're2js';
 import type { SpecReader } from './spec-reader.js';
 import type {
@@ -99,12 +100,20 @@ function readFault(r: SpecReader, value: unknown, path: string): FaultSpec | und
   }
   const a = r.optionalObject(f.abort, `${path}.abort`);
   if (a !== undefined) {
-    r.unknownKeys(a, `${path}.abort`, ['httpStatus', 'percentage', 'percent'], {
-      grpcStatus: 'not supported for HTTP routes; ignored',
-      http2Error: 'not supported; ignored',
-    });
-    if (a.httpStatus === undefined) r.fail(`${path}.abort.httpStatus`, 'is required');
-    abort = { httpStatus: r.integer(a.httpStatus, `${path}.abort.httpStatus`, 200, 599), percent: r.percentage(a, `${path}.abort`, 0) };
+    r.unknownKeys(a, `${path}.abort`, ['httpStatus', 'grpcStatus', 'percentage', 'percent'], { http2Error: 'not supported; ignored' });
+    // Istio takes exactly one; each protocol's client reads its own, the other mapped as gRPC and Envoy map them.
+    if ((a.httpStatus === undefined) === (a.grpcStatus === undefined)) r.fail(`${path}.abort`, 'needs exactly one of httpStatus and grpcStatus');
+    const percent = r.percentage(a, `${path}.abort`, 0);
+    if (a.httpStatus !== undefined) {
+      const httpStatus = r.integer(a.httpStatus, `${path}.abort.httpStatus`, 200, 599);
+      abort = { httpStatus, grpcCode: grpcCodeOfHttpStatus(httpStatus), percent };
+    } else {
+      const name = r.string(a.grpcStatus, `${path}.abort.grpcStatus`);
+      const upper = name.toUpperCase();
+      const grpcCode = Object.hasOwn(GRPC_STATUS_CODES, upper) ? GRPC_STATUS_CODES[upper] : undefined;
+      if (grpcCode === undefined || grpcCode === 0) r.fail(`${path}.abort.grpcStatus`, `must name a gRPC error status such as UNAVAILABLE (got "${name}")`);
+      abort = { httpStatus: httpStatusOfGrpcCode(grpcCode), grpcCode, percent };
+    }
   }
   return { delay, abort };
 }

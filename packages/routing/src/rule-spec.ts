@@ -31,7 +31,11 @@ export interface DestinationSpec {
 /** Fault injection of a route; a missing percentage means 0%. */
 export interface FaultSpec {
   readonly delay?: { readonly fixedDelayMs: number; readonly percent: number } | undefined;
-  readonly abort?: { readonly httpStatus: number; readonly percent: number } | undefined;
+  /**
+   * Istio's `httpStatus` or `grpcStatus` (one of them), with the other filled in: `grpcCode` is what
+   * a gRPC call fails with, `httpStatus` what a plain HTTP call is answered with.
+   */
+  readonly abort?: { readonly httpStatus: number; readonly grpcCode: number; readonly percent: number } | undefined;
 }
 
 /** Retries with Istio's defaults filled in. */
