@@ -110,6 +110,15 @@ for (const client of outboundClients) {
           expect(members).toContain('color=blue');
         });
 
+        it('a header the caller sets in lowercase wins too (fetch keeps names as given)', async () => {
+          const { body } = await trusted.send(
+            { 'x-color': 'blue', 'x-user': 'alice' },
+            { client: client.name, explicit: { 'x-color': 'chosen-by-caller', 'x-user': 'carol' } },
+          );
+          expect([body.downstream!['x-color'], body.downstream!['x-user']]).toEqual(['chosen-by-caller', 'carol']);
+          expect(String(body.downstream!.baggage).split(',')).toContain('color=blue');
+        });
+
         it('a forged x-shadow from an untrusted caller is dropped', async () => {
           const { status, body } = await untrusted.send(
             { 'x-color': 'red', 'x-shadow': '1', 'x-user': 'admin', baggage: 'shadow=1' },

