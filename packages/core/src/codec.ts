@@ -406,56 +406,58 @@ interface InjectPlan {
   readonly errors: InvalidTagError[] | undefined;
 }
 
+/** The value if it may be written, else `undefined` with the reason pushed to `errors`. */
+function writableValue(codec: ResolvedCodec, field: string, value: string | undefined, errors: InvalidTagError[]): string | undefined {
+  if (value === undefined) return undefined;
+  // Nothing is written that extract would refuse: a tag built in code is
+  // checked like one from the wire, so a bad value is dropped and reported
+  // instead of making setHeader throw into the request.
+  const error = checkValue(codec.rules, field, value) ??
+    (PRINTABLE.test(value) ? undefined : new InvalidTagError('bad-charset', field, 'not a printable ASCII header value'));
+  if (error === undefined) return value;
+  errors.push(error);
+  return undefined;
+}
+
+/** Header and baggage names one field is written under (the plan's lists, appended to). */
+function planField(codec: ResolvedCodec, field: Field, value: string | undefined, plan: { headers: string[]; memberKeys: string[]; members: string[] }): void {
+  if (value === undefined) return;
+  const header = codec.headers[field][0];
+  if (codec.writeHeaders && header !== undefined && header !== codec.presetHeaders[field][0]) plan.headers.push(header, value);
+  if (codec.writePresets) for (const name of codec.presetHeaders[field]) plan.headers.push(name, value);
+  if (!codec.writeBaggage) return;
+  const own = codec.baggage[field][0];
+  if (own !== undefined && own !== codec.presetBaggage[field][0]) planMember(plan, own, value);
+  if (codec.writePresets) for (const key of codec.presetBaggage[field]) planMember(plan, key, value);
+}
+
+function planMember(plan: { memberKeys: string[]; members: string[] }, key: string, value: string): void {
+  plan.memberKeys.push(key);
+  plan.members.push(`${key}=${encodeBaggageValue(value)}`);
+}
+
+// Once per request's tag, on its first outbound call: module-level helpers
+// rather than closures, and no Set for the handful of members.
 function makePlan(codec: ResolvedCodec, tag: Tag): InjectPlan {
   const errors: InvalidTagError[] = [];
   const drop = (error: InvalidTagError): void => {
     errors.push(error);
   };
-  // Nothing is written that extract would refuse: a tag built in code is
-  // checked like one from the wire, so a bad value is dropped and reported
-  // instead of making setHeader throw into the request.
-  const writable = (field: string, value: string | undefined): string | undefined => {
-    if (value === undefined) return undefined;
-    const error = checkValue(codec.rules, field, value) ??
-      (PRINTABLE.test(value) ? undefined : new InvalidTagError('bad-charset', field, 'not a printable ASCII header value'));
-    if (error === undefined) return value;
-    drop(error);
-    return undefined;
-  };
-  const values: Record<Field, string | undefined> = {
-    color: writable('color', tag.color),
-    user: writable('user', tag.user),
-    shadow: tag.shadow ? '1' : undefined,
-  };
-  const headers: string[] = [];
-  const memberKeys: string[] = [];
-  const members: string[] = [];
-  const member = (key: string, value: string): void => {
-    memberKeys.push(key);
-    members.push(`${key}=${encodeBaggageValue(value)}`);
-  };
-  for (const field of FIELDS) {
-    const value = values[field];
-    if (value === undefined) continue;
-    if (codec.writeHeaders && codec.headers[field].length > 0 && codec.headers[field][0] !== codec.presetHeaders[field][0]) {
-      headers.push(codec.headers[field][0] as string, value);
-    }
-    if (codec.writePresets) for (const name of codec.presetHeaders[field]) headers.push(name, value);
-    if (!codec.writeBaggage) continue;
-    const own = codec.baggage[field][0];
-    if (own !== undefined && own !== codec.presetBaggage[field][0]) member(own, value);
-    if (codec.writePresets) for (const key of codec.presetBaggage[field]) member(key, value);
-  }
-  for (const key of Object.keys(tag.extra)) {
+  const lists = { headers: [] as string[], memberKeys: [] as string[], members: [] as string[] };
+  const { headers, memberKeys, members } = lists;
+  planField(codec, 'color', writableValue(codec, 'color', tag.color, errors), lists);
+  planField(codec, 'user', writableValue(codec, 'user', tag.user, errors), lists);
+  planField(codec, 'shadow', tag.shadow ? '1' : undefined, lists);
+  for (const key in tag.extra) {
     // Only configured entries: an arbitrary key would become an arbitrary header name.
     if (!codec.extra.includes(key)) {
       drop(new InvalidTagError('not-allowed', `extra:${key}`, 'not in options.extra or a preset; not written'));
       continue;
     }
-    const value = writable(`extra:${key}`, tag.extra[key]);
+    const value = writableValue(codec, `extra:${key}`, tag.extra[key], errors);
     if (value === undefined) continue;
     if (codec.writeHeaders) headers.push(key, value);
-    if (codec.writeBaggage) member(key, value);
+    if (codec.writeBaggage) planMember(lists, key, value);
   }
   let passthrough: BaggageMember[] = [];
   let baggage: string | undefined;
@@ -464,19 +466,24 @@ function makePlan(codec: ResolvedCodec, tag: Tag): InjectPlan {
     // Re-parsed, not split: a passthrough string built in code may hold anything.
     passthrough = tag.passthroughBaggage === undefined ? [] : parseBaggage(tag.passthroughBaggage, drop);
     if (members.length > 0 || passthrough.length > 0) {
-      const seen = new Set<string>();
       const out: string[] = [];
+      const outKeys: string[] = [];
+      // Each key once; a few members: a scan beats hashing.
       for (let i = 0; i < members.length; i++) {
-        if (seen.has(memberKeys[i] as string)) continue;
-        seen.add(memberKeys[i] as string);
+        const key = memberKeys[i] as string;
+        if (outKeys.includes(key)) continue;
+        outKeys.push(key);
         out.push(members[i] as string);
       }
       // Its drops, if any, are the same as the whole header's below: reported once, there.
       if (out.length > 0 && passthrough.length > 0) ownBaggage = joinBaggage(out);
-      for (const m of passthrough) {
-        if (seen.has(m.key)) continue;
-        seen.add(m.key);
-        out.push(m.raw);
+      if (passthrough.length > 0) {
+        const seen = new Set(outKeys);
+        for (const m of passthrough) {
+          if (seen.has(m.key)) continue;
+          seen.add(m.key);
+          out.push(m.raw);
+        }
       }
       baggage = joinBaggage(out, { onInvalid: drop });
     }
