@@ -1,6 +1,6 @@
 import { ROOT_CONTEXT, defaultTextMapGetter, defaultTextMapSetter, propagation } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { createTag, presets, runWithTag } from '@dyeline/core';
+import { RequestContext, createIngress, createTag, incomingHeadersGetter, presets, runWithContext, runWithTag } from '@dyeline/core';
 import { DyelinePropagator } from './dyeline-propagator.js';
 import { tagFromContext } from './tag-from-context.js';
 
@@ -45,6 +45,39 @@ describe('DyelinePropagator', () => {
     const out: Record<string, string> = {};
     runWithTag(createTag({ user: 'u' }), () => p.inject(ctx, out, setter));
     expect(out).toEqual({ 'x-user': 'u', baggage: 'user=u,other=1' });
+  });
+
+  it('parses the baggage when first asked, once', () => {
+    const errors: unknown[] = [];
+    const p = new DyelinePropagator({ onError: (e) => errors.push(e) });
+    const ctx = p.extract(ROOT_CONTEXT, { baggage: 'bad key=1,ok=1,color=c' }, getter);
+    expect(errors).toHaveLength(0);
+    const baggage = propagation.getBaggage(ctx);
+    expect(baggage?.getEntry('ok')?.value).toBe('1');
+    expect(baggage?.getAllEntries().map(([key]) => key).sort()).toEqual(['color', 'ok']);
+    expect(tagFromContext(ctx)?.color).toBe('c');
+    expect(errors).toHaveLength(1);
+    // Changes give a Baggage of their own, as OpenTelemetry's do.
+    expect(baggage?.setEntry('new', { value: 'v' }).getEntry('new')?.value).toBe('v');
+    expect(baggage?.getEntry('new')).toBeUndefined();
+  });
+
+  it('inside dyeline ingress, passes the request baggage on from the ingress parse alone', () => {
+    const errors: unknown[] = [];
+    const p = new DyelinePropagator({ onError: (e) => errors.push(e) });
+    const headers = { baggage: 'bad key=1,color=blue,other=1;p=q', 'x-user': 'alice' };
+    const ctx = p.extract(ROOT_CONTEXT, headers, getter);
+    const result = createIngress({ trust: { allowUntrusted: ['color', 'user'] } }).read(headers, incomingHeadersGetter, '203.0.113.9');
+    const out: Record<string, string> = {};
+    runWithContext(new RequestContext(result.tag, undefined, result), () => p.inject(ctx, out, setter));
+    expect(out).toEqual({ 'x-color': 'blue', 'x-user': 'alice', baggage: 'color=blue,user=alice,other=1;p=q' });
+    // The propagator never parsed the header itself: the bad member is the ingress's to report.
+    expect(errors).toHaveLength(0);
+    // Once code changes the baggage, its members are what goes out.
+    const changed = propagation.setBaggage(ctx, propagation.getBaggage(ctx)!.removeEntry('other'));
+    const out2: Record<string, string> = {};
+    runWithContext(new RequestContext(result.tag, undefined, result), () => p.inject(changed, out2, setter));
+    expect(out2.baggage).toBe('color=blue,user=alice');
   });
 
   it('merges baggage another propagator or the caller wrote, dropping its tag keys', () => {

@@ -6,6 +6,7 @@ import {
   EMPTY_TAG,
   createCodec,
   createTag,
+  currentIngressResult,
   currentTag,
   formatBaggageEntry,
   headerRecordAccessor,
@@ -14,7 +15,9 @@ import {
 } from '@dyeline/core';
 import type { Codec, CodecOptions, InvalidTagError, Tag } from '@dyeline/core';
 import { tagBaggageKeys } from './baggage-keys.js';
-import { extractedOthers, setExtractedTag, tagFromContext } from './tag-from-context.js';
+import { LazyBaggage } from './lazy-baggage.js';
+import { extractedOthers, isExtractedBaggage, setExtractedTag, tagFromContext } from './tag-from-context.js';
+import type { ExtractedTag } from './tag-from-context.js';
 
 /** Options of {@link DyelinePropagator}: the codec options of your dyeline ingress, plus a hook. */
 export interface DyelinePropagatorOptions extends CodecOptions {
@@ -26,6 +29,15 @@ export interface DyelinePropagatorOptions extends CodecOptions {
 }
 
 type Scratch = Record<string, string>;
+
+/** What `extract` reads from a baggage header, once asked. */
+interface Materialised {
+  readonly tag: Tag;
+  readonly baggage: Baggage;
+  readonly others: readonly string[] | undefined;
+}
+
+const ignore = (): void => {};
 
 const NO_MEMBERS: readonly string[] = Object.freeze([]);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -98,7 +110,11 @@ export class DyelinePropagator implements TextMapPropagator {
     return [...this.#fields];
   }
 
-  /** Reads baggage and the tag from `carrier`. Never throws: on failure, returns `context` unchanged. */
+  /**
+   * Reads baggage and the tag from `carrier`. Never throws: on failure, returns `context` unchanged.
+   * The baggage is parsed when first asked for (`getEntry`, the tag, an outbound call that needs
+   * its members): a service that only passes it on, behind dyeline ingress, never parses it twice.
+   */
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     try {
       const read = (name: string): string | undefined => {
@@ -107,23 +123,60 @@ export class DyelinePropagator implements TextMapPropagator {
         return value;
       };
       const header = read('baggage');
+      const previous = propagation.getBaggage(context);
+      if (header === undefined || header === '') {
+        // Dedicated headers only: cheap enough to read now.
+        const { tag } = this.#codec.extract(carrier, { get: (_c, name) => (name === 'baggage' ? undefined : read(name)) });
+        if (tag === EMPTY_TAG && header === undefined) return context;
+        const done = this.#materialise(header ?? '', read, previous, tag);
+        return setExtractedTag(propagation.setBaggage(context, done.baggage), done);
+      }
+      let tag: Tag | undefined;
+      let done: Materialised | undefined;
+      const materialise = (): Materialised => (done ??= this.#materialise(header, read, previous, tag));
+      const baggage = new LazyBaggage(() => materialise().baggage);
+      const tagOnly = (): Tag => {
+        try {
+          return this.#codec.extract(carrier, { get: (_c, name) => read(name) }).tag;
+        } catch (error) {
+          this.#report(error);
+          return EMPTY_TAG;
+        }
+      };
+      const entry: ExtractedTag = {
+        get tag() {
+          return (tag ??= done?.tag ?? tagOnly());
+        },
+        baggage,
+        get others() {
+          return materialise().others;
+        },
+      };
+      return setExtractedTag(propagation.setBaggage(context, baggage), entry);
+    } catch (error) {
+      this.#report(error);
+      return context;
+    }
+  }
+
+  /** The OpenTelemetry Baggage of `header` (and the tag, unless `known`), parsed once. */
+  #materialise(header: string, read: (name: string) => string | undefined, previous: Baggage | undefined, known: Tag | undefined): Materialised {
+    try {
       // Baggage is parsed once, here; the codec sees only the members that
       // carry the tag (so the tag keeps no passthrough: the context's Baggage holds the rest).
       const entries: Record<string, BaggageEntry> = {};
       let tagMembers: string | undefined;
       // The other members as they came, to write back unchanged while the Baggage is.
       const others: string[] = [];
-      if (header !== undefined && header !== '') {
-        for (const member of parseBaggage(header, this.#reportError)) {
-          entries[member.key] = member.properties === ''
-            ? { value: member.value }
-            : { value: member.value, metadata: baggageEntryMetadataFromString(member.properties.slice(1)) };
-          if (this.#keys.has(member.key)) tagMembers = tagMembers === undefined ? member.raw : `${tagMembers},${member.raw}`;
-          else others.push(member.raw);
-        }
+      // A tag read from the whole header has reported its invalid members already.
+      for (const member of parseBaggage(header, known === undefined ? this.#reportError : ignore)) {
+        entries[member.key] = member.properties === ''
+          ? { value: member.value }
+          : { value: member.value, metadata: baggageEntryMetadataFromString(member.properties.slice(1)) };
+        if (this.#keys.has(member.key)) tagMembers = tagMembers === undefined ? member.raw : `${tagMembers},${member.raw}`;
+        else others.push(member.raw);
       }
-      const { tag } = this.#codec.extract(carrier, { get: (_c, name) => (name === 'baggage' ? tagMembers : read(name)) });
-      if (tag === EMPTY_TAG && header === undefined) return context;
+      const tag = known ?? this.#codec.extract(undefined, { get: (_c, name) => (name === 'baggage' ? tagMembers : read(name)) }).tag;
       // A dedicated header (x-color) outranks baggage in the codec; the
       // baggage entries must say the same, or a baggage-only hop would read another tag.
       const own = this.#ownKeys;
@@ -137,7 +190,6 @@ export class DyelinePropagator implements TextMapPropagator {
         }
       }
       // Merge into baggage an earlier propagator put there; one createBaggage (setEntry copies the map each time).
-      const previous = propagation.getBaggage(context);
       let merged = false;
       if (previous !== undefined) {
         for (const [key, entry] of previous.getAllEntries()) {
@@ -147,10 +199,10 @@ export class DyelinePropagator implements TextMapPropagator {
         }
       }
       const baggage = propagation.createBaggage(entries);
-      return setExtractedTag(propagation.setBaggage(context, baggage), { tag, baggage, others: merged ? undefined : others });
+      return { tag, baggage, others: merged ? undefined : others };
     } catch (error) {
       this.#report(error);
-      return context;
+      return { tag: known ?? EMPTY_TAG, baggage: previous ?? propagation.createBaggage(), others: undefined };
     }
   }
 
@@ -159,6 +211,9 @@ export class DyelinePropagator implements TextMapPropagator {
     try {
       const baggage = propagation.getBaggage(context);
       const tag = currentTag() ?? this.tagOf(context) ?? EMPTY_TAG;
+      // Inside dyeline ingress, with the request's baggage as it came: the ingress parsed it, and
+      // its tag carries the other members (passthrough) — no need to parse them again here.
+      const passOn = baggage === undefined || (tag !== EMPTY_TAG && tag === currentIngressResult()?.tag && isExtractedBaggage(context, baggage));
       let own: string | undefined;
       if (tag !== EMPTY_TAG) {
         this.#codec.inject(
@@ -173,10 +228,10 @@ export class DyelinePropagator implements TextMapPropagator {
           // Unrelated members come from the context's baggage when there is one
           // (code may have changed it since the request came in), else from the
           // tag's passthrough, which the codec writes.
-          { passthrough: baggage === undefined },
+          { passthrough: passOn },
         );
       }
-      const others = baggage === undefined ? NO_MEMBERS : (extractedOthers(context, baggage) ?? this.#serialised(baggage));
+      const others = passOn || baggage === undefined ? NO_MEMBERS : (extractedOthers(context, baggage) ?? this.#serialised(baggage));
       // Another propagator (or the caller) may have written baggage already; keep its other members.
       const existing = isRecord(carrier) ? headerRecordAccessor.get(carrier, 'baggage') : undefined;
       let value: string | undefined;

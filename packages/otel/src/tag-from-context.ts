@@ -39,3 +39,9 @@ export function extractedOthers(context: Context, baggage: Baggage): readonly st
   const entry = context.getValue(TAG_KEY) as ExtractedTag | undefined;
   return entry !== undefined && entry.baggage === baggage ? entry.others : undefined;
 }
+
+/** @internal True when `baggage` is the one `extract` put in `context`, unchanged since. */
+export function isExtractedBaggage(context: Context, baggage: Baggage): boolean {
+  const entry = context.getValue(TAG_KEY) as ExtractedTag | undefined;
+  return entry !== undefined && entry.baggage === baggage;
+}
