@@ -2,7 +2,9 @@
 // request with W3C baggage and calls a downstream service, propagating it:
 //   otel           OTel alone: W3CTraceContext + W3CBaggage propagators
 //   otel+dyeline   the same with DyelinePropagator instead of W3CBaggage,
-//                  dyeline ingress (parse + trust + ALS) and the span processor
+//                  dyeline ingress (parse + trust + ALS) and the span processor;
+//                  it writes the tag's own headers (x-color, x-user) too
+//   otel+dyeline-baggage   the same writing baggage only: the wire of `otel`
 //   dyeline        dyeline ingress alone (no OTel), for the cls-hooked pair
 //   dyeline+cls    the same plus the cls-hooked bridge (cost of cls-hooked)
 // Each variant runs in its own process; autocannon drives them in
@@ -17,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import type * as NodeHttp from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-const VARIANTS = ['otel', 'otel+dyeline', 'dyeline', 'dyeline+cls'] as const;
+const VARIANTS = ['otel', 'otel+dyeline', 'otel+dyeline-baggage', 'dyeline', 'dyeline+cls'] as const;
 type Variant = (typeof VARIANTS)[number] | 'downstream';
 const BAGGAGE = 'color=feature-42,user=alice,k1=v1,k2=v2';
 
@@ -29,7 +31,7 @@ function arg(name: string, fallback: string): string {
 // ---------------------------------------------------------------- services
 
 async function serve(variant: Variant, downstream: string): Promise<void> {
-  const usesOtel = variant === 'otel' || variant === 'otel+dyeline';
+  const usesOtel = variant.startsWith('otel');
   if (usesOtel) {
     const { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } = await import('@opentelemetry/core');
     const { registerInstrumentations } = await import('@opentelemetry/instrumentation');
@@ -39,11 +41,13 @@ async function serve(variant: Variant, downstream: string): Promise<void> {
     // Spans are built, processed and batched as in production, then dropped.
     const exporter = { export: (_spans: unknown, done: (r: { code: number }) => void) => done({ code: 0 }), shutdown: () => Promise.resolve() };
     const batch = new BatchSpanProcessor(exporter);
-    const dyeline = variant === 'otel+dyeline';
+    const dyeline = variant !== 'otel';
+    // Like for like: OpenTelemetry alone writes `baggage` only.
+    const propagatorOptions = variant === 'otel+dyeline-baggage' ? { write: { headers: false } } : {};
     const provider = new NodeTracerProvider({ spanProcessors: dyeline ? [dyelineSpanProcessor(), batch] : [batch] });
     provider.register({
       propagator: new CompositePropagator({
-        propagators: [new W3CTraceContextPropagator(), dyeline ? new DyelinePropagator() : new W3CBaggagePropagator()],
+        propagators: [new W3CTraceContextPropagator(), dyeline ? new DyelinePropagator(propagatorOptions) : new W3CBaggagePropagator()],
       }),
     });
     registerInstrumentations({ instrumentations: [new HttpInstrumentation()], tracerProvider: provider });
@@ -195,6 +199,8 @@ async function main(): Promise<void> {
       'otel+dyeline / otel req/s, paired': paired('otel+dyeline', 'otel', 'rps'),
       'otel+dyeline / otel cpu, paired': paired('otel+dyeline', 'otel', 'cpuUs'),
       'otel+dyeline / otel cpu': r('otel+dyeline', 'otel', 'cpuUsPerRequest'),
+      'otel+dyeline-baggage / otel req/s, paired': paired('otel+dyeline-baggage', 'otel', 'rps'),
+      'otel+dyeline-baggage / otel cpu, paired': paired('otel+dyeline-baggage', 'otel', 'cpuUs'),
       'cls-hooked bridge cpu µs/request added':
         (results['dyeline+cls'] as { cpuUsPerRequest: number }).cpuUsPerRequest - (results.dyeline as { cpuUsPerRequest: number }).cpuUsPerRequest,
     };

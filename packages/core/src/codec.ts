@@ -304,11 +304,13 @@ export function createCodec(options: CodecOptions = {}): Codec {
       if (error === undefined) (found.extra ??= Object.create(null) as Record<string, string>)[name] = raw;
       else found.errors = report(codec, found.errors, error);
     }
+    let baggageHeader: string | undefined;
     if (codec.readBaggage) {
       const header = getter.get(carrier, 'baggage');
       if (header !== undefined && header !== '') {
         found ??= { color: undefined, user: undefined, shadow: undefined, extra: undefined, passthrough: undefined, errors: undefined };
         readBaggage(codec, found, header);
+        baggageHeader = header;
       }
     }
     if (found === undefined) return NOTHING;
@@ -324,6 +326,7 @@ export function createCodec(options: CodecOptions = {}): Codec {
       extra: found.extra,
       passthroughBaggage: found.passthrough === undefined ? undefined : joinBaggage(found.passthrough),
     });
+    if (baggageHeader !== undefined && tag !== EMPTY_TAG) tag.rememberBaggageSource(baggageHeader);
     return { tag, fields, errors: found.errors };
   }
 
@@ -397,13 +400,37 @@ interface InjectPlan {
   readonly memberKeys: readonly string[];
   readonly members: readonly string[];
   /** The incoming request's unrelated baggage members. */
-  readonly passthrough: readonly BaggageMember[];
+  readonly passthrough: readonly PassthroughMember[];
   /** The whole baggage header when the carrier has none yet; `undefined` when there is nothing to write. */
   readonly baggage: string | undefined;
   /** The same without the passthrough members. */
   readonly ownBaggage: string | undefined;
   /** What was dropped while working it out. */
   readonly errors: InvalidTagError[] | undefined;
+}
+
+/** A passthrough baggage member: its key, and the member as it goes on the wire. */
+type PassthroughMember = Pick<BaggageMember, 'key' | 'raw'>;
+
+/**
+ * The tag's passthrough members. A passthrough a codec read from a header is
+ * canonical members joined by `,` (see `readBaggage`): split, not parsed again.
+ * One built in code may hold anything: parsed, the invalid dropped.
+ */
+function passthroughMembers(tag: Tag, drop: (error: InvalidTagError) => void): readonly PassthroughMember[] {
+  const joined = tag.passthroughBaggage;
+  if (joined === undefined) return [];
+  if (typeof tag.baggageSource !== 'function' || tag.baggageSource() === undefined) return parseBaggage(joined, drop);
+  const members: PassthroughMember[] = [];
+  let start = 0;
+  while (start < joined.length) {
+    let end = joined.indexOf(',', start);
+    if (end === -1) end = joined.length;
+    const raw = joined.slice(start, end);
+    members.push({ key: raw.slice(0, raw.indexOf('=')), raw });
+    start = end + 1;
+  }
+  return members;
 }
 
 /** The value if it may be written, else `undefined` with the reason pushed to `errors`. */
@@ -459,12 +486,11 @@ function makePlan(codec: ResolvedCodec, tag: Tag): InjectPlan {
     if (codec.writeHeaders) headers.push(key, value);
     if (codec.writeBaggage) planMember(lists, key, value);
   }
-  let passthrough: BaggageMember[] = [];
+  let passthrough: readonly PassthroughMember[] = [];
   let baggage: string | undefined;
   let ownBaggage: string | undefined;
   if (codec.writeBaggage) {
-    // Re-parsed, not split: a passthrough string built in code may hold anything.
-    passthrough = tag.passthroughBaggage === undefined ? [] : parseBaggage(tag.passthroughBaggage, drop);
+    passthrough = passthroughMembers(tag, drop);
     if (members.length > 0 || passthrough.length > 0) {
       const out: string[] = [];
       const outKeys: string[] = [];

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EMPTY_TAG, Tag, createTag } from './tag.js';
+import { incomingHeadersGetter } from './carrier.js';
+import { createCodec } from './codec.js';
 
 describe('createTag', () => {
   it('returns the shared EMPTY_TAG when nothing is set', () => {
@@ -75,5 +77,23 @@ describe('Tag.toJSON', () => {
       shadow: true,
       extra: { a: 'b' },
     });
+  });
+});
+
+describe('Tag.baggageSource', () => {
+  const codec = createCodec();
+  const read = (baggage: string) => codec.extract({ baggage }, incomingHeadersGetter).tag;
+
+  it('is the baggage header the codec read the tag from', () => {
+    const header = 'color=red,other=1';
+    expect(read(header).baggageSource()).toBe(header);
+    expect(codec.extract({ 'x-color': 'red' }, incomingHeadersGetter).tag.baggageSource()).toBeUndefined();
+    expect(createTag({ color: 'red', passthroughBaggage: 'other=1' }).baggageSource()).toBeUndefined();
+  });
+
+  it('is kept by a derived tag with the same passthrough, and only then', () => {
+    const tag = read('color=red,other=1');
+    expect(tag.with({ color: 'blue' }).baggageSource()).toBe('color=red,other=1');
+    expect(tag.with({ passthroughBaggage: 'other=2' }).baggageSource()).toBeUndefined();
   });
 });

@@ -58,6 +58,10 @@ export class Tag {
   // cache saves. Object.freeze leaves private fields writable.
   #wireOwner: object | undefined;
   #wireForm: unknown;
+  // The baggage header a codec read this tag from: whoever sees the same
+  // header knows the passthrough members are that header's other members,
+  // without parsing it again (DyelinePropagator passes them on so).
+  #baggageSource: string | undefined;
 
   /** @internal Use {@link createTag}. */
   constructor(init: TagInit) {
@@ -81,6 +85,16 @@ export class Tag {
   rememberWireForm(owner: object, form: unknown): void {
     this.#wireOwner = owner;
     this.#wireForm = form;
+  }
+
+  /** @internal The baggage header a codec read this tag from, if one did (see {@link Tag.rememberBaggageSource}). */
+  baggageSource(): string | undefined {
+    return this.#baggageSource;
+  }
+
+  /** @internal Set by the codec that reads the tag from `header`; its passthrough is that header's other members. */
+  rememberBaggageSource(header: string): void {
+    this.#baggageSource = header;
   }
 
   /** True when the tag carries nothing at all. */
@@ -110,13 +124,17 @@ export class Tag {
       }
       extra = merged;
     }
-    return new Tag({
+    const keepsPassthrough = !('passthroughBaggage' in patch);
+    const derived = new Tag({
       color: 'color' in patch ? patch.color : this.color,
       user: 'user' in patch ? patch.user : this.user,
       shadow: 'shadow' in patch ? patch.shadow : this.shadow,
       extra,
-      passthroughBaggage: 'passthroughBaggage' in patch ? patch.passthroughBaggage : this.passthroughBaggage,
+      passthroughBaggage: keepsPassthrough ? this.passthroughBaggage : patch.passthroughBaggage,
     });
+    // Same passthrough, same header it came from.
+    if (keepsPassthrough && this.#baggageSource !== undefined) derived.#baggageSource = this.#baggageSource;
+    return derived;
   }
 
   /** A plain object for logs and JSON; omits empty fields. */

@@ -1,6 +1,6 @@
 import { compileCidrs } from './cidr.js';
 import { verifyTagSignature } from './signing.js';
-import { createTag } from './tag.js';
+import { EMPTY_TAG, createTag } from './tag.js';
 import type { Tag } from './tag.js';
 
 export { signTag } from './signing.js';
@@ -125,7 +125,7 @@ export function createTrustPolicy(options: TrustOptions = {}): TrustPolicy {
       return UNTRUSTED;
     },
     restrict(claimed) {
-      return createTag({
+      const restricted = createTag({
         color: allow.has('color') ? claimed.color : undefined,
         user: allow.has('user') ? claimed.user : undefined,
         shadow: false,
@@ -133,6 +133,10 @@ export function createTrustPolicy(options: TrustOptions = {}): TrustPolicy {
         // Unrelated baggage is somebody else's context, not a claim on ours.
         passthroughBaggage: claimed.passthroughBaggage,
       });
+      // Same passthrough, so still the other members of the header it was read from.
+      const source = claimed.baggageSource();
+      if (source !== undefined && restricted !== EMPTY_TAG) restricted.rememberBaggageSource(source);
+      return restricted;
     },
   };
 }

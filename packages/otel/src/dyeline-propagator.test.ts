@@ -80,6 +80,42 @@ describe('DyelinePropagator', () => {
     expect(out2.baggage).toBe('color=blue,user=alice');
   });
 
+  it('passes the members on from the tag read from the same header, with no parse of its own (runWithTag, OTel alone)', () => {
+    const errors: unknown[] = [];
+    const p = new DyelinePropagator({ onError: (e) => errors.push(e) });
+    const headers = { baggage: 'bad key=1,color=blue,other=1;p=q' };
+    const ctx = p.extract(ROOT_CONTEXT, headers, getter);
+    const { tag } = createIngress({ trust: { allowUntrusted: ['color'] } }).read(headers, incomingHeadersGetter, '203.0.113.9');
+    const out: Record<string, string> = {};
+    runWithTag(tag, () => p.inject(ctx, out, setter));
+    expect(out).toEqual({ 'x-color': 'blue', baggage: 'color=blue,other=1;p=q' });
+    expect(errors).toHaveLength(0);
+    // A tag of another header's (or built in code) does not vouch for this one's members.
+    const out2: Record<string, string> = {};
+    runWithTag(createTag({ color: 'green', passthroughBaggage: 'other=2' }), () => p.inject(ctx, out2, setter));
+    expect(out2.baggage).toBe('color=green,other=1;p=q');
+    // OTel alone: the tag is read from the header once, its members written from that read.
+    const out3: Record<string, string> = {};
+    p.inject(ctx, out3, setter);
+    expect(out3).toEqual({ 'x-color': 'blue', baggage: 'color=blue,other=1;p=q' });
+    expect(errors).toHaveLength(1);
+  });
+
+  it('keeps the members an earlier propagator put into the context', () => {
+    const p = new DyelinePropagator();
+    const earlier = propagation.setBaggage(ROOT_CONTEXT, propagation.createBaggage({ before: { value: 'b' } }));
+    const headers = { baggage: 'color=blue,other=1' };
+    const ctx = p.extract(earlier, headers, getter);
+    const { tag } = createIngress({ trust: { trustedCidrs: ['127.0.0.0/8'] } }).read(headers, incomingHeadersGetter, '127.0.0.1');
+    expect(tag.color).toBe('blue');
+    const out: Record<string, string> = {};
+    runWithTag(tag, () => p.inject(ctx, out, setter));
+    expect(out.baggage?.split(',').sort()).toEqual(['before=b', 'color=blue', 'other=1']);
+    const alone: Record<string, string> = {};
+    p.inject(ctx, alone, setter);
+    expect(alone.baggage?.split(',').sort()).toEqual(['before=b', 'color=blue', 'other=1']);
+  });
+
   it('merges baggage another propagator or the caller wrote, dropping its tag keys', () => {
     const p = new DyelinePropagator();
     const out: Record<string, string> = { baggage: 'mine=1,color=stale' };

@@ -6,7 +6,6 @@ import {
   EMPTY_TAG,
   createCodec,
   createTag,
-  currentIngressResult,
   currentTag,
   formatBaggageEntry,
   headerRecordAccessor,
@@ -15,9 +14,9 @@ import {
 } from '@dyeline/core';
 import type { Codec, CodecOptions, InvalidTagError, Tag } from '@dyeline/core';
 import { tagBaggageKeys } from './baggage-keys.js';
-import { LazyBaggage } from './lazy-baggage.js';
-import { extractedOthers, isExtractedBaggage, setExtractedTag, tagFromContext } from './tag-from-context.js';
-import type { ExtractedTag } from './tag-from-context.js';
+import { HeaderExtraction, extractionGetter } from './header-extraction.js';
+import type { ExtractionReader, Materialised } from './header-extraction.js';
+import { extractedEntry, setExtractedTag, tagFromContext } from './tag-from-context.js';
 
 /** Options of {@link DyelinePropagator}: the codec options of your dyeline ingress, plus a hook. */
 export interface DyelinePropagatorOptions extends CodecOptions {
@@ -29,13 +28,6 @@ export interface DyelinePropagatorOptions extends CodecOptions {
 }
 
 type Scratch = Record<string, string>;
-
-/** What `extract` reads from a baggage header, once asked. */
-interface Materialised {
-  readonly tag: Tag;
-  readonly baggage: Baggage;
-  readonly others: readonly string[] | undefined;
-}
 
 const ignore = (): void => {};
 
@@ -70,6 +62,17 @@ export class DyelinePropagator implements TextMapPropagator {
   /** dyeline's own baggage key per field; `undefined` when baggage is off. */
   readonly #ownKeys: { color?: string; user?: string; shadow?: string } | undefined;
   readonly #reportError = (error: unknown): void => this.#report(error);
+  readonly #reader: ExtractionReader = {
+    tagOf: (extraction) => {
+      try {
+        return this.#codec.extract(extraction, extractionGetter).tag;
+      } catch (error) {
+        this.#report(error);
+        return EMPTY_TAG;
+      }
+    },
+    materialise: (extraction, known) => this.#parse(extraction.header, (name) => extraction.read(name), extraction.previous, known),
+  };
 
   /** @throws {TypeError} naming the option when the codec options are invalid. */
   constructor(options: DyelinePropagatorOptions = {}) {
@@ -117,42 +120,17 @@ export class DyelinePropagator implements TextMapPropagator {
    */
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     try {
-      const read = (name: string): string | undefined => {
-        const value = getter.get(carrier, name);
-        if (Array.isArray(value)) return value.length === 0 ? undefined : value.join(',');
-        return value;
-      };
-      const header = read('baggage');
+      const header = readHeader(carrier, getter, 'baggage');
       const previous = propagation.getBaggage(context);
       if (header === undefined || header === '') {
         // Dedicated headers only: cheap enough to read now.
-        const { tag } = this.#codec.extract(carrier, { get: (_c, name) => (name === 'baggage' ? undefined : read(name)) });
+        const { tag } = this.#codec.extract(carrier, { get: (_c, name) => (name === 'baggage' ? undefined : readHeader(carrier, getter, name)) });
         if (tag === EMPTY_TAG && header === undefined) return context;
-        const done = this.#materialise(header ?? '', read, previous, tag);
+        const done = this.#parse(header ?? '', (name) => readHeader(carrier, getter, name), previous, tag);
         return setExtractedTag(propagation.setBaggage(context, done.baggage), done);
       }
-      let tag: Tag | undefined;
-      let done: Materialised | undefined;
-      const materialise = (): Materialised => (done ??= this.#materialise(header, read, previous, tag));
-      const baggage = new LazyBaggage(() => materialise().baggage);
-      const tagOnly = (): Tag => {
-        try {
-          return this.#codec.extract(carrier, { get: (_c, name) => read(name) }).tag;
-        } catch (error) {
-          this.#report(error);
-          return EMPTY_TAG;
-        }
-      };
-      const entry: ExtractedTag = {
-        get tag() {
-          return (tag ??= done?.tag ?? tagOnly());
-        },
-        baggage,
-        get others() {
-          return materialise().others;
-        },
-      };
-      return setExtractedTag(propagation.setBaggage(context, baggage), entry);
+      const extraction = new HeaderExtraction(this.#reader, header, carrier, getter, previous);
+      return setExtractedTag(propagation.setBaggage(context, extraction.baggage), extraction);
     } catch (error) {
       this.#report(error);
       return context;
@@ -160,7 +138,7 @@ export class DyelinePropagator implements TextMapPropagator {
   }
 
   /** The OpenTelemetry Baggage of `header` (and the tag, unless `known`), parsed once. */
-  #materialise(header: string, read: (name: string) => string | undefined, previous: Baggage | undefined, known: Tag | undefined): Materialised {
+  #parse(header: string, read: (name: string) => string | undefined, previous: Baggage | undefined, known: Tag | undefined): Materialised {
     try {
       // Baggage is parsed once, here; the codec sees only the members that
       // carry the tag (so the tag keeps no passthrough: the context's Baggage holds the rest).
@@ -210,10 +188,14 @@ export class DyelinePropagator implements TextMapPropagator {
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     try {
       const baggage = propagation.getBaggage(context);
-      const tag = currentTag() ?? this.tagOf(context) ?? EMPTY_TAG;
-      // Inside dyeline ingress, with the request's baggage as it came: the ingress parsed it, and
-      // its tag carries the other members (passthrough) — no need to parse them again here.
-      const passOn = baggage === undefined || (tag !== EMPTY_TAG && tag === currentIngressResult()?.tag && isExtractedBaggage(context, baggage));
+      const extracted = baggage === undefined ? undefined : extractedEntry(context, baggage);
+      const tag = currentTag() ?? extracted?.tag ?? (baggage === undefined ? undefined : this.tagOf(context)) ?? EMPTY_TAG;
+      // With the request's baggage as it came (no earlier propagator's merged in), and a tag read
+      // from that very header — by dyeline ingress, or from the context here — the tag's
+      // passthrough is the header's other members: write them from there, parse nothing again.
+      const passOn =
+        baggage === undefined ||
+        (extracted instanceof HeaderExtraction && extracted.previous === undefined && tag !== EMPTY_TAG && readFrom(tag, extracted.header));
       let own: string | undefined;
       if (tag !== EMPTY_TAG) {
         this.#codec.inject(
@@ -231,7 +213,7 @@ export class DyelinePropagator implements TextMapPropagator {
           { passthrough: passOn },
         );
       }
-      const others = passOn || baggage === undefined ? NO_MEMBERS : (extractedOthers(context, baggage) ?? this.#serialised(baggage));
+      const others = passOn || baggage === undefined ? NO_MEMBERS : (extracted?.others ?? this.#serialised(baggage));
       // Another propagator (or the caller) may have written baggage already; keep its other members.
       const existing = isRecord(carrier) ? headerRecordAccessor.get(carrier, 'baggage') : undefined;
       let value: string | undefined;
@@ -292,6 +274,18 @@ export class DyelinePropagator implements TextMapPropagator {
       // Telemetry never throws into a request.
     }
   }
+}
+
+/** One header of a carrier, multiple values joined. */
+function readHeader(carrier: unknown, getter: TextMapGetter, name: string): string | undefined {
+  const value = getter.get(carrier, name);
+  if (Array.isArray(value)) return value.length === 0 ? undefined : value.join(',');
+  return value;
+}
+
+/** `tag` was read by a codec from the baggage header `header` (a tag from an older core cannot say). */
+function readFrom(tag: Tag, header: string): boolean {
+  return typeof tag.baggageSource === 'function' && tag.baggageSource() === header;
 }
 
 function isRecord(carrier: unknown): carrier is Record<string, string | string[] | undefined> {

@@ -34,14 +34,8 @@ export function tagFromContext(context: Context): Tag | undefined {
   return propagation.getBaggage(context) === entry.baggage ? entry.tag : undefined;
 }
 
-/** @internal The wire form of the non-tag members, when `baggage` is still the one extracted. */
-export function extractedOthers(context: Context, baggage: Baggage): readonly string[] | undefined {
+/** @internal What `extract` stored in `context`, when `baggage` is still the Baggage it stored. */
+export function extractedEntry(context: Context, baggage: Baggage): ExtractedTag | undefined {
   const entry = context.getValue(TAG_KEY) as ExtractedTag | undefined;
-  return entry !== undefined && entry.baggage === baggage ? entry.others : undefined;
-}
-
-/** @internal True when `baggage` is the one `extract` put in `context`, unchanged since. */
-export function isExtractedBaggage(context: Context, baggage: Baggage): boolean {
-  const entry = context.getValue(TAG_KEY) as ExtractedTag | undefined;
-  return entry !== undefined && entry.baggage === baggage;
+  return entry !== undefined && entry.baggage === baggage ? entry : undefined;
 }
