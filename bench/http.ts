@@ -1,9 +1,14 @@
 // HTTP benchmark of dyeline against bare frameworks and peers (see README.md).
 //   node --import tsx bench/http.ts [--rounds 5] [--duration 5] [--warmup 1]
-//        [--connections 16] [--only koa,koa+dyeline] [--from dist|src] [--no-build]
-// Every scenario's server runs in its own child process, started once and
-// kept for the whole run; each round drives every scenario once, in a fresh
-// random order, with autocannon from this process. Medians over the rounds.
+//        [--connections 16] [--only koa,koa+dyeline] [--from dist|src] [--no-build] [--keep-servers]
+// Every scenario's server runs in its own child process; each round drives
+// every scenario once, in a fresh random order, with autocannon from this
+// process. Medians over the rounds, and medians of per-round ratios.
+// By default every round starts fresh processes (the hop's downstream too):
+// two processes running the same code differ by ~6% in CPU per request on
+// this machine (where the JIT's choices and the scheduler put them), a bias
+// that more rounds of the same processes cannot average out. --keep-servers
+// starts each server once, for quick runs.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -30,6 +35,7 @@ function options() {
       only: { type: 'string', multiple: true },
       from: { type: 'string', default: 'dist' },
       'no-build': { type: 'boolean', default: false },
+      'keep-servers': { type: 'boolean', default: false },
       list: { type: 'boolean', default: false },
     },
     strict: true,
@@ -50,6 +56,7 @@ function options() {
     scenarios: only.length === 0 ? SCENARIOS.map((s) => s.name) : only.map((name) => scenario(name).name),
     from: from as 'dist' | 'src',
     build: !values['no-build'],
+    keepServers: values['keep-servers'],
     list: values.list,
   };
 }
@@ -68,23 +75,32 @@ async function main(): Promise<void> {
     return;
   }
   if (opts.from === 'dist' && opts.build) build();
+  const samples = new Map<ScenarioName, Sample[]>(opts.scenarios.map((name) => [name, []]));
+  const needsDownstream = opts.scenarios.some((name) => name.startsWith('hop-'));
   const servers = new Map<ScenarioName, ServerProcess>();
   let downstream: ServerProcess | undefined;
-  const samples = new Map<ScenarioName, Sample[]>(opts.scenarios.map((name) => [name, []]));
-  try {
-    if (opts.scenarios.some((name) => name.startsWith('hop-'))) downstream = await startServer('downstream', opts.from);
-    for (const name of opts.scenarios) {
-      const server = await startServer(name, opts.from, downstream?.url ?? '');
-      servers.set(name, server);
-      // Each variant must really do its job before its speed means anything.
-      const body = await (await fetch(server.url, { headers: LOAD_HEADERS })).text();
-      if (!body.includes(scenario(name).expectBody)) {
-        throw new Error(`scenario ${name} answered ${JSON.stringify(body)}, expected it to contain ${JSON.stringify(scenario(name).expectBody)}`);
-      }
+  const stopAll = async (): Promise<void> => {
+    await Promise.all([...servers.values(), ...(downstream === undefined ? [] : [downstream])].map((server) => server.stop()));
+    servers.clear();
+    downstream = undefined;
+  };
+  const serverFor = async (name: ScenarioName): Promise<ServerProcess> => {
+    let server = servers.get(name);
+    if (server !== undefined) return server;
+    if (needsDownstream && downstream === undefined) downstream = await startServer('downstream', opts.from);
+    server = await startServer(name, opts.from, downstream?.url ?? '');
+    servers.set(name, server);
+    // Each variant must really do its job before its speed means anything.
+    const body = await (await fetch(server.url, { headers: LOAD_HEADERS })).text();
+    if (!body.includes(scenario(name).expectBody)) {
+      throw new Error(`scenario ${name} answered ${JSON.stringify(body)}, expected it to contain ${JSON.stringify(scenario(name).expectBody)}`);
     }
+    return server;
+  };
+  try {
     for (let round = 1; round <= opts.rounds; round++) {
       for (const name of shuffled(opts.scenarios)) {
-        const server = servers.get(name) as ServerProcess;
+        const server = await serverFor(name);
         if (opts.warmup > 0) await drive(server.url, opts.warmup, opts.connections, LOAD_HEADERS);
         const before = await server.mark();
         const load = await drive(server.url, opts.duration, opts.connections, LOAD_HEADERS);
@@ -98,10 +114,16 @@ async function main(): Promise<void> {
           errors: load.errors,
         });
         process.stderr.write(`round ${round}/${opts.rounds} ${name}: ${load.rps.toFixed(0)} req/s\n`);
+        if (!opts.keepServers) {
+          await servers.get(name)?.stop();
+          servers.delete(name);
+        }
       }
+      // A fresh downstream each round, shared by that round's hop scenarios.
+      if (!opts.keepServers) await stopAll();
     }
   } finally {
-    await Promise.all([...servers.values(), ...(downstream === undefined ? [] : [downstream])].map((server) => server.stop()));
+    await stopAll();
   }
   const summary = summarize(samples);
   const targets = checkTargets(summary);

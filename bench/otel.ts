@@ -9,7 +9,7 @@
 //   dyeline+cls    the same plus the cls-hooked bridge (cost of cls-hooked)
 // Each variant runs in its own process; autocannon drives them in
 // interleaved rounds; we print medians of req/s and of server CPU µs/request.
-//   node --import tsx bench/otel.ts [--rounds 5] [--seconds 2] [--connections 16]
+//   node --import tsx bench/otel.ts [--rounds 5] [--seconds 2] [--connections 16] [--keep-servers]
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -148,10 +148,15 @@ async function main(): Promise<void> {
   const connections = Number(arg('connections', '16'));
   const { default: autocannon } = await import('autocannon');
   const children: ChildProcess[] = [];
-  try {
+  const services: Record<string, string> = {};
+  // Fresh processes every round (unless --keep-servers): two processes running
+  // the same code differ by ~6% in CPU per request here (where the JIT's
+  // choices and the scheduler put them), a bias that rounds of the same
+  // processes cannot average out.
+  const keep = process.argv.includes('--keep-servers');
+  const startAll = async (): Promise<void> => {
     const downstream = await start('downstream');
     children.push(downstream.child);
-    const services: Record<string, string> = {};
     for (const variant of VARIANTS) {
       const s = await start(variant, downstream.url);
       children.push(s.child);
@@ -160,6 +165,11 @@ async function main(): Promise<void> {
       const seen = await text(s.url, { baggage: BAGGAGE });
       if (!seen.includes('color=feature-42') && variant.startsWith('otel')) throw new Error(`${variant} lost the baggage: ${seen}`);
     }
+  };
+  const stopAll = (): void => {
+    for (const child of children.splice(0)) child.kill();
+  };
+  try {
     const run = async (variant: string, duration: number) => {
       const url = services[variant] as string;
       const cpu0 = Number(await text(`${url}__cpu`));
@@ -167,10 +177,14 @@ async function main(): Promise<void> {
       const cpu1 = Number(await text(`${url}__cpu`));
       return { rps: r.requests.average, p99: r.latency.p99, cpuUs: (cpu1 - cpu0) / Math.max(1, r.requests.total), errors: r.errors + r.non2xx };
     };
-    for (const variant of VARIANTS) await run(variant, 1); // warm-up
     const samples: Record<string, { rps: number[]; p99: number[]; cpuUs: number[]; errors: number }> = {};
     for (const v of VARIANTS) samples[v] = { rps: [], p99: [], cpuUs: [], errors: 0 };
     for (let round = 0; round < rounds; round++) {
+      if (round === 0 || !keep) {
+        stopAll();
+        await startAll();
+        for (const variant of VARIANTS) await run(variant, 2); // warm-up: the JIT settles
+      }
       // Alternate the order so that neither variant always runs first.
       const order = round % 2 === 0 ? [...VARIANTS] : [...VARIANTS].reverse();
       for (const variant of order) {
@@ -213,7 +227,7 @@ async function main(): Promise<void> {
       `${JSON.stringify({ node: process.version, date: new Date().toISOString(), rounds, seconds, connections, results, summary }, null, 2)}\n`,
     );
   } finally {
-    for (const child of children) child.kill();
+    stopAll();
   }
 }
 

@@ -4,7 +4,7 @@ import type { Sample } from './report.js';
 import type { ScenarioName } from './scenarios.js';
 import { median } from './stats.js';
 
-const sample = (rps: number, cpuUsPerRequest: number): Sample => ({ round: 1, rps, p99Ms: 1, cpuUsPerRequest, errors: 0 });
+const sample = (rps: number, cpuUsPerRequest: number, round = 1): Sample => ({ round, rps, p99Ms: 1, cpuUsPerRequest, errors: 0 });
 
 describe('bench/http report', () => {
   it('takes medians, odd and even', () => {
@@ -30,5 +30,16 @@ describe('bench/http report', () => {
     expect(targets[1]).toMatchObject({ value: 0.6, pass: true });
     expect(targets[2]).toMatchObject({ value: 0.9, pass: false });
     expect(targets[3]?.pass).toBeUndefined();
+  });
+
+  it('pairs each round with the same round of the baseline', () => {
+    const samples = new Map<ScenarioName, Sample[]>([
+      ['hop-by-hand', [sample(10_000, 100, 1), sample(5_000, 100, 2), sample(8_000, 100, 3)]],
+      ['hop-dyeline', [sample(9_500, 100, 1), sample(4_500, 100, 2), sample(4_000, 100, 3)]],
+    ]);
+    const hop = summarize(samples).get('hop-dyeline');
+    // Rounds: 0.95, 0.9, 0.5 → 0.9; the ratio of medians (4,500 / 8,000) tells another story.
+    expect(hop?.pairedRpsVsBaseline).toBeCloseTo(0.9);
+    expect(hop?.rpsVsBaseline).toBeCloseTo(0.5625);
   });
 });

@@ -19,8 +19,21 @@ export interface Summary {
   errors: number;
   baseline: ScenarioName;
   rpsVsBaseline: number;
+  /** The median of per-round req/s ratios: each round measures both, close in time. */
+  pairedRpsVsBaseline: number;
   cpuVsBaseline: number;
   addedCpuUs: number;
+}
+
+/** The median over rounds of `own / base`, for the rounds that measured both. */
+function pairedRatio(own: readonly Sample[], base: readonly Sample[] | undefined, key: 'rps' | 'cpuUsPerRequest'): number {
+  if (base === undefined) return Number.NaN;
+  const ratios: number[] = [];
+  for (const sample of own) {
+    const other = base.find((b) => b.round === sample.round);
+    if (other !== undefined) ratios.push(sample[key] / other[key]);
+  }
+  return median(ratios);
 }
 
 /** A target from the issue, checked on the medians. */
@@ -51,6 +64,7 @@ export function summarize(samples: ReadonlyMap<ScenarioName, readonly Sample[]>)
       ...own,
       baseline: scenario.baseline,
       rpsVsBaseline: base === undefined ? Number.NaN : own.rps / base.rps,
+      pairedRpsVsBaseline: pairedRatio(samples.get(scenario.name) ?? [], samples.get(scenario.baseline), 'rps'),
       cpuVsBaseline: base === undefined ? Number.NaN : own.cpuUsPerRequest / base.cpuUsPerRequest,
       addedCpuUs: base === undefined ? Number.NaN : own.cpuUsPerRequest - base.cpuUsPerRequest,
     });
@@ -76,7 +90,7 @@ export function checkTargets(summary: ReadonlyMap<ScenarioName, Summary>): Targe
 const fixed = (value: number, digits: number): string => (Number.isNaN(value) ? '-' : value.toFixed(digits));
 
 export function formatReport(summary: ReadonlyMap<ScenarioName, Summary>, targets: readonly TargetCheck[]): string {
-  const header = ['scenario', 'req/s', 'p99 ms', 'CPU µs/req', 'vs', 'req/s ratio', 'CPU ratio', '+CPU µs', 'errors'];
+  const header = ['scenario', 'req/s', 'p99 ms', 'CPU µs/req', 'vs', 'req/s ratio', 'paired', 'CPU ratio', '+CPU µs', 'errors'];
   const rows = [...summary].map(([name, s]) => [
     name,
     fixed(s.rps, 0),
@@ -84,6 +98,7 @@ export function formatReport(summary: ReadonlyMap<ScenarioName, Summary>, target
     fixed(s.cpuUsPerRequest, 1),
     s.baseline === name ? '' : s.baseline,
     s.baseline === name ? '' : fixed(s.rpsVsBaseline, 3),
+    s.baseline === name ? '' : fixed(s.pairedRpsVsBaseline, 3),
     s.baseline === name ? '' : fixed(s.cpuVsBaseline, 3),
     s.baseline === name ? '' : fixed(s.addedCpuUs, 1),
     String(s.errors),
