@@ -8,20 +8,30 @@ function text(value: unknown): string {
   return typeof value === 'string' ? value : Buffer.isBuffer(value) ? value.toString('latin1') : String(value);
 }
 
-/** undici's flat `[name, value, name, value]` list; names in any case, values string, string[] or Buffer. */
-const flatAccessor: CarrierAccessor<FlatHeaders> = {
-  get(list, name) {
-    let found: string | undefined;
-    for (let i = 0; i < list.length; i += 2) {
+/**
+ * The values of every entry named `name` (lowercase), joined as HTTP joins a
+ * repeated header; `ignoreCase` when the list's names may be in any case.
+ */
+function joinedValues(list: FlatHeaders, name: string, ignoreCase: boolean): string | undefined {
+  let found: string | undefined;
+  for (let i = 0; i < list.length; i += 2) {
+    if (ignoreCase) {
       const key = text(list[i]);
       if (key.length !== name.length || key.toLowerCase() !== name) continue;
-      const raw = list[i + 1];
-      if (raw === undefined || raw === null) continue;
-      const value = Array.isArray(raw) ? raw.map(text).join(', ') : text(raw);
-      found = found === undefined ? value : `${found}, ${value}`;
+    } else if (list[i] !== name) {
+      continue;
     }
-    return found;
-  },
+    const raw = list[i + 1];
+    if (raw === undefined || raw === null) continue;
+    const value = Array.isArray(raw) ? raw.map(text).join(', ') : text(raw);
+    found = found === undefined ? value : `${found}, ${value}`;
+  }
+  return found;
+}
+
+/** undici's flat `[name, value, name, value]` list; names in any case, values string, string[] or Buffer. */
+const flatAccessor: CarrierAccessor<FlatHeaders> = {
+  get: (list, name) => joinedValues(list, name, true),
   set(list, name, value) {
     for (let i = list.length - 2; i >= 0; i -= 2) {
       const key = text(list[i]);
@@ -87,17 +97,7 @@ export function tagDispatchHeaders(propagator: Propagator, client: string, heade
 
 /** A flat list whose names are all lowercase strings (checked by {@link allLowercase}, or written here). */
 const lowercaseFlatAccessor: CarrierAccessor<FlatHeaders> = {
-  get(list, name) {
-    let found: string | undefined;
-    for (let i = 0; i < list.length; i += 2) {
-      if (list[i] !== name) continue;
-      const raw = list[i + 1];
-      if (raw === undefined || raw === null) continue;
-      const value = Array.isArray(raw) ? raw.map(text).join(', ') : text(raw);
-      found = found === undefined ? value : `${found}, ${value}`;
-    }
-    return found;
-  },
+  get: (list, name) => joinedValues(list, name, false),
   set(list, name, value) {
     for (let i = list.length - 2; i >= 0; i -= 2) if (list[i] === name) list.splice(i, 2);
     list.push(name, value);
