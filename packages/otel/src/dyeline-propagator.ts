@@ -14,7 +14,7 @@ import {
 } from '@dyeline/core';
 import type { Codec, CodecOptions, InvalidTagError, Tag } from '@dyeline/core';
 import { tagBaggageKeys } from './baggage-keys.js';
-import { HeaderExtraction, extractionGetter } from './header-extraction.js';
+import { HeaderExtraction, extractionGetter, readHeader } from './header-extraction.js';
 import type { ExtractionReader, Materialised } from './header-extraction.js';
 import { extractedEntry, setExtractedTag, tagFromContext } from './tag-from-context.js';
 
@@ -189,7 +189,7 @@ export class DyelinePropagator implements TextMapPropagator {
     try {
       const baggage = propagation.getBaggage(context);
       const extracted = baggage === undefined ? undefined : extractedEntry(context, baggage);
-      const tag = currentTag() ?? extracted?.tag ?? (baggage === undefined ? undefined : this.tagOf(context)) ?? EMPTY_TAG;
+      const tag = currentTag() ?? extracted?.tag ?? this.tagOf(context) ?? EMPTY_TAG;
       // With the request's baggage as it came (no earlier propagator's merged in), and a tag read
       // from that very header — by dyeline ingress, or from the context here — the tag's
       // passthrough is the header's other members: write them from there, parse nothing again.
@@ -274,13 +274,6 @@ export class DyelinePropagator implements TextMapPropagator {
       // Telemetry never throws into a request.
     }
   }
-}
-
-/** One header of a carrier, multiple values joined. */
-function readHeader(carrier: unknown, getter: TextMapGetter, name: string): string | undefined {
-  const value = getter.get(carrier, name);
-  if (Array.isArray(value)) return value.length === 0 ? undefined : value.join(',');
-  return value;
 }
 
 /** `tag` was read by a codec from the baggage header `header` (a tag from an older core cannot say). */

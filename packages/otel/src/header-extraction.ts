@@ -52,9 +52,7 @@ export class HeaderExtraction implements ExtractedTag {
 
   /** One header of the carrier, multiple values joined. */
   read(name: string): string | undefined {
-    const value = this.#getter.get(this.#carrier, name);
-    if (Array.isArray(value)) return value.length === 0 ? undefined : value.join(',');
-    return value;
+    return readHeader(this.#carrier, this.#getter, name);
   }
 
   get tag(): Tag {
@@ -72,6 +70,13 @@ export class HeaderExtraction implements ExtractedTag {
   #materialised(): Materialised {
     return (this.#done ??= this.#reader.materialise(this, this.#tag));
   }
+}
+
+/** One header of a carrier, multiple values joined. @internal */
+export function readHeader(carrier: unknown, getter: TextMapGetter, name: string): string | undefined {
+  const value = getter.get(carrier, name);
+  if (Array.isArray(value)) return value.length === 0 ? undefined : value.join(',');
+  return value;
 }
 
 /** Reads an extraction's carrier for the codec. @internal */
