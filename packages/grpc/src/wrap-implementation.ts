@@ -2,7 +2,7 @@ import { Metadata, status } from '@grpc/grpc-js';
 import type { Server, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { Deadline, DyelineError, EMPTY_TAG, RequestContext, contextStorage, createIngress, isUntrustedTagError } from '@dyeline/core';
 import type { IngressOptions, IngressStats } from '@dyeline/core';
-import { CallCancelledError } from './call-cancelled-error.js';
+import { cancelReason } from './cancel-reason.js';
 import { metadataAccessor } from './metadata-accessor.js';
 import { parsePeerAddress } from './peer-address.js';
 
@@ -65,8 +65,7 @@ interface BoundCall extends ServerCallLike {
 /**
  * grpc-js emits 'cancelled' when the client cancels, the connection drops or
  * the deadline passes: the handler's work is wasted from then on, so the
- * request deadline's signal aborts (DeadlineExceededError once the time is
- * up, CallCancelledError before).
+ * request deadline's signal aborts (see {@link cancelReason}).
  */
 function cancel(context: RequestContext): void {
   const deadline = context.deadline;
@@ -74,7 +73,7 @@ function cancel(context: RequestContext): void {
   // Deadline.abort() reaches only a signal that exists; make it first so a
   // handler that asks for it later still finds it aborted.
   if (deadline.signal.aborted) return;
-  deadline.abort(deadline.remaining() > 0 ? new CallCancelledError() : undefined);
+  deadline.abort(cancelReason(deadline.remaining()));
 }
 
 /** Runs the call's own emit inside the call's request context (shared by every call: no closure per call). */
