@@ -30,6 +30,7 @@ const TEN_MEMBERS = 'color=feature-42,user=alice,k1=v1,k2=v2;p,k3=v%203,k4=v4,k5
 const scenarios: Record<string, IncomingHttpHeaders | IncomingHttpHeaders[]> = {
   'empty': { ...common },
   'x-color + x-user': { ...common, 'x-color': 'feature-42', 'x-user': 'alice' },
+  'the HTTP benchmark load (x-color, x-user, baggage)': { ...common, 'x-color': 'feature-42', 'x-user': 'alice', baggage: 'color=feature-42,user=alice' },
   'baggage, 10 members': { ...common, baggage: TEN_MEMBERS },
   'baggage, 10 members, a new user each time': Array.from({ length: 4096 }, (_, i) => ({
     ...common,

@@ -11,6 +11,7 @@ export interface Scenario {
 export type ScenarioName =
   | 'koa'
   | 'koa+dyeline'
+  | 'koa+dyeline-nobind'
   | 'koa+als'
   | 'koa+cls-rtracer'
   | 'koa+otel'
@@ -35,6 +36,12 @@ const COLOR = 'feature-42';
 export const SCENARIOS: readonly Scenario[] = [
   { name: 'koa', baseline: 'koa', description: 'bare Koa 3', expectBody: 'hello' },
   { name: 'koa+dyeline', baseline: 'koa', description: '@dyeline/koa ingress (parse + trust CIDR + validate + ALS)', expectBody: COLOR },
+  {
+    name: 'koa+dyeline-nobind',
+    baseline: 'koa',
+    description: '@dyeline/koa ingress with bindEmitters: false (cost of binding req/res listeners)',
+    expectBody: COLOR,
+  },
   { name: 'koa+als', baseline: 'koa', description: 'hand-written als.run(store, next) reading x-color/x-user', expectBody: COLOR },
   { name: 'koa+cls-rtracer', baseline: 'koa', description: 'cls-rtracer koaMiddleware() (request id in ALS)', expectBody: 'hello ' },
   { name: 'koa+otel', baseline: 'koa', description: 'OpenTelemetry SDK + instrumentation-http, W3C trace-context + baggage', expectBody: COLOR },

@@ -92,6 +92,8 @@ interface ResolvedCodec {
   readonly headers: Record<Field, readonly string[]>;
   /** Per field, baggage keys in precedence order. */
   readonly baggage: Record<Field, readonly string[]>;
+  /** What a baggage key is read as: the fields it names (usually one), or `'extra'`. One lookup per member. */
+  readonly baggageRoles: ReadonlyMap<string, readonly Field[] | 'extra'>;
   readonly readBaggage: boolean;
   readonly extra: readonly string[];
   readonly writeHeaders: boolean;
@@ -101,8 +103,35 @@ interface ResolvedCodec {
   readonly presetHeaders: Record<Field, readonly string[]>;
   /** Preset baggage keys per field, written when `writePresets`. */
   readonly presetBaggage: Record<Field, readonly string[]>;
+  /** What a field is written as, worked out from the lists and flags above (named properties: no keyed loads per call). */
+  readonly writes: { readonly color: FieldWrite; readonly user: FieldWrite; readonly shadow: FieldWrite };
+  /** False when the value pattern admits only printable ASCII (the default's does), so a written value needs no second check. */
+  readonly checkPrintable: boolean;
   readonly rules: ValueRules;
   readonly onDrop: ((error: InvalidTagError) => void) | undefined;
+}
+
+/** The header names and baggage keys one field is written under. */
+interface FieldWrite {
+  readonly headers: readonly string[];
+  readonly baggageKeys: readonly string[];
+}
+
+function fieldWrite(
+  field: Field,
+  lists: Pick<ResolvedCodec, 'headers' | 'baggage' | 'presetHeaders' | 'presetBaggage' | 'writeHeaders' | 'writeBaggage' | 'writePresets'>,
+): FieldWrite {
+  const headers: string[] = [];
+  const baggageKeys: string[] = [];
+  const own = lists.headers[field][0];
+  if (lists.writeHeaders && own !== undefined && own !== lists.presetHeaders[field][0]) headers.push(own);
+  if (lists.writePresets) headers.push(...lists.presetHeaders[field]);
+  if (lists.writeBaggage) {
+    const ownKey = lists.baggage[field][0];
+    if (ownKey !== undefined && ownKey !== lists.presetBaggage[field][0]) baggageKeys.push(ownKey);
+    if (lists.writePresets) baggageKeys.push(...lists.presetBaggage[field]);
+  }
+  return { headers, baggageKeys };
 }
 
 function checkName(option: string, name: unknown): string {
@@ -185,16 +214,32 @@ function resolve(options: CodecOptions): ResolvedCodec {
     throw new TypeError('createCodec: options.onDrop must be a function');
   }
   const write = options.write ?? {};
-  return {
+  const baggageRoles = new Map<string, Field[] | 'extra'>();
+  for (const field of FIELDS) {
+    for (const key of baggage[field]) {
+      const fields = baggageRoles.get(key);
+      if (Array.isArray(fields)) fields.push(field);
+      else baggageRoles.set(key, [field]);
+    }
+  }
+  // A field's key is read as the field, never also as an extra entry.
+  for (const name of extra) if (!baggageRoles.has(name)) baggageRoles.set(name, 'extra');
+  const lists = {
     headers,
     baggage,
-    readBaggage: options.baggage !== false,
-    extra: [...extra],
     writeHeaders: write.headers ?? true,
     writeBaggage: (write.baggage ?? true) && options.baggage !== false,
     writePresets: write.presets ?? true,
     presetHeaders,
     presetBaggage,
+  };
+  return {
+    ...lists,
+    baggageRoles,
+    readBaggage: options.baggage !== false,
+    extra: [...extra],
+    writes: { color: fieldWrite('color', lists), user: fieldWrite('user', lists), shadow: fieldWrite('shadow', lists) },
+    checkPrintable: valuePattern !== DEFAULT_VALUE_RULES.valuePattern,
     rules: { maxValueLength, valuePattern, maxHeaderBytes },
     onDrop: options.onDrop,
   };
@@ -254,23 +299,19 @@ function readBaggage(codec: ResolvedCodec, found: Found, header: string): void {
     },
   });
   for (const member of members) {
-    let used = false;
-    for (const field of FIELDS) {
-      const rank = codec.baggage[field].indexOf(member.key);
-      if (rank === -1) continue;
-      used = true;
-      // A dedicated header outranks baggage; among baggage keys the first listed wins.
-      if (found[field] === undefined) accept(codec, found, field, `baggage ${member.key}`, member.value);
-    }
-    if (!used && codec.extra.includes(member.key)) {
-      used = true;
+    const role = codec.baggageRoles.get(member.key);
+    if (role === undefined) {
+      (found.passthrough ??= []).push(member.raw);
+    } else if (role === 'extra') {
       if (found.extra?.[member.key] === undefined && member.value !== '') {
         const error = checkValue(codec.rules, `baggage ${member.key}`, member.value);
         if (error === undefined) (found.extra ??= Object.create(null) as Record<string, string>)[member.key] = member.value;
         else found.errors = report(codec, found.errors, error);
       }
+    } else {
+      // A dedicated header outranks baggage; among baggage members the first in the header wins.
+      for (const field of role) if (found[field] === undefined) accept(codec, found, field, `baggage ${member.key}`, member.value);
     }
-    if (!used) (found.passthrough ??= []).push(member.raw);
   }
 }
 
@@ -440,22 +481,22 @@ function writableValue(codec: ResolvedCodec, field: string, value: string | unde
   // checked like one from the wire, so a bad value is dropped and reported
   // instead of making setHeader throw into the request.
   const error = checkValue(codec.rules, field, value) ??
-    (PRINTABLE.test(value) ? undefined : new InvalidTagError('bad-charset', field, 'not a printable ASCII header value'));
+    (!codec.checkPrintable || PRINTABLE.test(value) ? undefined : new InvalidTagError('bad-charset', field, 'not a printable ASCII header value'));
   if (error === undefined) return value;
   errors.push(error);
   return undefined;
 }
 
-/** Header and baggage names one field is written under (the plan's lists, appended to). */
-function planField(codec: ResolvedCodec, field: Field, value: string | undefined, plan: { headers: string[]; memberKeys: string[]; members: string[] }): void {
+/** Appends one field's headers and baggage members to the plan's lists. */
+function planField(write: FieldWrite, value: string | undefined, plan: { headers: string[]; memberKeys: string[]; members: string[] }): void {
   if (value === undefined) return;
-  const header = codec.headers[field][0];
-  if (codec.writeHeaders && header !== undefined && header !== codec.presetHeaders[field][0]) plan.headers.push(header, value);
-  if (codec.writePresets) for (const name of codec.presetHeaders[field]) plan.headers.push(name, value);
-  if (!codec.writeBaggage) return;
-  const own = codec.baggage[field][0];
-  if (own !== undefined && own !== codec.presetBaggage[field][0]) planMember(plan, own, value);
-  if (codec.writePresets) for (const key of codec.presetBaggage[field]) planMember(plan, key, value);
+  for (const name of write.headers) plan.headers.push(name, value);
+  if (write.baggageKeys.length === 0) return;
+  const encoded = encodeBaggageValue(value);
+  for (const key of write.baggageKeys) {
+    plan.memberKeys.push(key);
+    plan.members.push(`${key}=${encoded}`);
+  }
 }
 
 function planMember(plan: { memberKeys: string[]; members: string[] }, key: string, value: string): void {
@@ -472,9 +513,9 @@ function makePlan(codec: ResolvedCodec, tag: Tag): InjectPlan {
   };
   const lists = { headers: [] as string[], memberKeys: [] as string[], members: [] as string[] };
   const { headers, memberKeys, members } = lists;
-  planField(codec, 'color', writableValue(codec, 'color', tag.color, errors), lists);
-  planField(codec, 'user', writableValue(codec, 'user', tag.user, errors), lists);
-  planField(codec, 'shadow', tag.shadow ? '1' : undefined, lists);
+  planField(codec.writes.color, writableValue(codec, 'color', tag.color, errors), lists);
+  planField(codec.writes.user, writableValue(codec, 'user', tag.user, errors), lists);
+  planField(codec.writes.shadow, tag.shadow ? '1' : undefined, lists);
   for (const key in tag.extra) {
     // Only configured entries: an arbitrary key would become an arbitrary header name.
     if (!codec.extra.includes(key)) {
