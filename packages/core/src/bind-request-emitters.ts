@@ -6,23 +6,20 @@ import type { RequestContext } from './context.js';
 // Framework-neutral (node:events only): shared by the Koa and Express adapters.
 //
 // The listener methods are patched once per class prototype (IncomingMessage,
-// ServerResponse, or a subclass of either); what is per request is only the
-// emitter's context. Where it is kept is a measured choice (Node 20):
-// - on a plain IncomingMessage/ServerResponse (Koa, node:http) an own symbol
-//   property: every instance shares the hidden-class transition, ~10 ns, and
-//   the GC has nothing extra to trace;
-// - on an emitter re-parented by Object.setPrototypeOf (Express does this to
-//   every req/res) a new own property gets a fresh hidden class, ~450 ns, so
-//   those go in a WeakMap (~250 ns, plus ephemeron work for the GC).
+// ServerResponse, or a subclass of either); nothing is kept per request. A
+// listener is bound to the context it is added in when that context says so
+// (RequestContext#bindsEmitters, set by an ingress with `bindEmitters` on and
+// kept by scopes derived from it), as cls-rtracer's bindEmitter does. An
+// earlier version also remembered each emitter's request, to bind listeners
+// added outside any context: on the objects Express re-parents with
+// Object.setPrototypeOf, that took a WeakMap entry per emitter, measured at
+// ~1.7 µs of CPU per request plus ~1.4 µs of extra GC in a server profile.
 
 const storage = contextStorage();
-const CONTEXT = Symbol('dyeline.emitterContext');
-const contexts = new WeakMap<object, RequestContext>();
 // Local to this copy of core: a second copy patches its own layer on top,
-// and each layer answers only for the emitters it bound.
+// and each layer binds with its own copy's storage (the same global store).
 const PATCHED = Symbol('dyeline.emittersPatched');
 
-type WithContext = { [CONTEXT]?: RequestContext };
 /** Per prototype: is it its class's own prototype (not an object Express spliced in)? Few entries, long-lived. */
 const classOwned = new WeakMap<object, boolean>();
 
@@ -37,13 +34,10 @@ function isClassPrototype(proto: object | null): boolean {
   return known;
 }
 
-function remember(emitter: object, context: RequestContext): void {
-  if (isClassPrototype(Object.getPrototypeOf(emitter) as object | null)) (emitter as WithContext)[CONTEXT] = context;
-  else contexts.set(emitter, context);
-}
-
-function contextOf(emitter: object): RequestContext | undefined {
-  return (emitter as WithContext)[CONTEXT] ?? contexts.get(emitter);
+/** The context a listener added now is bound to, or undefined when it is left alone. */
+function bindingContext(): RequestContext | undefined {
+  const context = storage.getStore();
+  return context?.bindsEmitters === true ? context : undefined;
 }
 
 type Listener = (...args: unknown[]) => unknown;
@@ -63,16 +57,12 @@ const SHARED_PROTOTYPES: ReadonlySet<object> = new Set([
 ]);
 
 /**
- * The listener, made to run in the context it was added in — or, when added
- * outside any context, in the request's. Node emits `data`/`end` from the
- * socket's parser and `finish`/`close` from the socket's callbacks, whose
- * async context is the connection's, not the request's. Emitters that were
- * never bound get the listener back unchanged.
+ * The listener, made to run in the context it was added in. Node emits
+ * `data`/`end` from the socket's parser and `finish`/`close` from the
+ * socket's callbacks, whose async context is the connection's, not the
+ * request's.
  */
-function bind(emitter: object, listener: Listener): Listener {
-  const own = contextOf(emitter);
-  if (own === undefined) return listener;
-  const context = storage.getStore() ?? own;
+function bind(context: RequestContext, listener: Listener): Listener {
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
     if (storage.getStore() === context) return Reflect.apply(listener, this, args);
     return storage.run(context, Reflect.apply, listener, this, args);
@@ -84,19 +74,22 @@ function bind(emitter: object, listener: Listener): Listener {
 /** Listener methods that bind, calling `original` (the methods the object had before). */
 function bindingMethods(original: ListenerMethods): ListenerMethods {
   const on: AddListener = function (event, listener) {
-    return original.on.call(this, event, typeof listener === 'function' ? bind(this, listener) : listener);
+    const context = typeof listener === 'function' ? bindingContext() : undefined;
+    return original.on.call(this, event, context === undefined ? listener : bind(context, listener));
   };
   const prependListener: AddListener = function (event, listener) {
-    return original.prependListener.call(this, event, typeof listener === 'function' ? bind(this, listener) : listener);
+    const context = typeof listener === 'function' ? bindingContext() : undefined;
+    return original.prependListener.call(this, event, context === undefined ? listener : bind(context, listener));
   };
   const onceWith = (add: AddListener, unbound: AddListener): AddListener =>
     function (event, listener) {
-      if (typeof listener !== 'function' || contextOf(this) === undefined) return unbound.call(this, event, listener);
+      const context = typeof listener === 'function' ? bindingContext() : undefined;
+      if (context === undefined) return unbound.call(this, event, listener);
       // EventEmitter's own once() calls this.on() with a wrapper whose
       // `.listener` would then be hidden behind ours; one wrapper that does
       // both keeps removeListener(event, listener) working.
       const emitter = this;
-      const inner = bind(this, listener);
+      const inner = bind(context, listener);
       let fired = false;
       const wrapped = function (this: unknown, ...args: unknown[]): unknown {
         if (fired) return undefined;
@@ -132,8 +125,7 @@ function classPrototype(emitter: EventEmitter): object | undefined {
   return undefined;
 }
 
-function patch(emitter: EventEmitter, context: RequestContext): void {
-  remember(emitter, context);
+function patch(emitter: EventEmitter): void {
   if (PATCHED in emitter) return;
   const proto = classPrototype(emitter);
   if (proto === undefined) {
@@ -147,21 +139,12 @@ function patch(emitter: EventEmitter, context: RequestContext): void {
 
 /**
  * Makes listeners later added to the request and response emitters (body
- * parsers' `data`/`end`, `finish`, `close`) run in the request's context, as
- * cls-rtracer does. Listeners added before this call are left alone; emitters
- * never bound are not affected.
+ * parsers' `data`/`end`, `finish`, `close`) run in the context they are added
+ * in, when that context binds emitters ({@link RequestContext.bindsEmitters}),
+ * as cls-rtracer does. Patches the emitters' class prototypes once; listeners
+ * added before, or in a context that does not bind, are left alone.
  */
-export function bindRequestEmitters(context: RequestContext, request: EventEmitter, response: EventEmitter): void {
-  patch(request, context);
-  patch(response, context);
-}
-
-/**
- * Points emitters already bound by {@link bindRequestEmitters} at a newer
- * context of the same request (a timeout middleware that adds a deadline);
- * unbound emitters are left alone, so `bindEmitters: false` stays off.
- */
-export function rebindRequestEmitters(context: RequestContext, request: EventEmitter, response: EventEmitter): void {
-  if (contextOf(request) !== undefined) remember(request, context);
-  if (contextOf(response) !== undefined) remember(response, context);
+export function bindRequestEmitters(request: EventEmitter, response: EventEmitter): void {
+  patch(request);
+  patch(response);
 }

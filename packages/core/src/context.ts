@@ -18,6 +18,11 @@ export class RequestContext {
     readonly deadline: Deadline | undefined,
     /** What the ingress middleware decided for this request (tag, `trusted`), if one ran. */
     readonly ingress?: IngressResult,
+    /**
+     * Listeners added to request/response emitters inside this context run
+     * in it (the ingress option `bindEmitters`); scopes derived from it keep it.
+     */
+    readonly bindsEmitters: boolean = false,
   ) {}
 }
 
@@ -76,7 +81,7 @@ export function currentIngressResult(): IngressResult | undefined {
  */
 export function runWithTag<R>(tag: Tag, fn: () => R): R {
   const parent = storage.getStore();
-  return storage.run(new RequestContext(tag, parent?.deadline, parent?.ingress), fn);
+  return storage.run(new RequestContext(tag, parent?.deadline, parent?.ingress, parent?.bindsEmitters), fn);
 }
 
 /**
@@ -86,7 +91,7 @@ export function runWithTag<R>(tag: Tag, fn: () => R): R {
 export function runWithDeadline<R>(deadline: Deadline, fn: () => R): R {
   const parent = storage.getStore();
   return storage.run(
-    new RequestContext(parent?.tag ?? EMPTY_TAG, Deadline.earliest(parent?.deadline, deadline), parent?.ingress),
+    new RequestContext(parent?.tag ?? EMPTY_TAG, Deadline.earliest(parent?.deadline, deadline), parent?.ingress, parent?.bindsEmitters),
     fn,
   );
 }

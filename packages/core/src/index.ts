@@ -40,7 +40,7 @@ export { createIngress } from './ingress.js';
 export type { Ingress, IngressOptions, IngressResult, IngressStats } from './ingress.js';
 // Building blocks of the HTTP server adapters (@dyeline/koa, @dyeline/express): node:http only.
 export { DEFAULT_DEADLINE_HEADER, MAX_DEADLINE_MS, formatDeadlineHeader, parseDeadlineHeader } from './deadline-header.js';
-export { bindRequestEmitters, rebindRequestEmitters } from './bind-request-emitters.js';
+export { bindRequestEmitters } from './bind-request-emitters.js';
 export { resolveServerOptions, responseHeadersAccessor } from './server-options.js';
 export { serverRequestContext } from './server-request-context.js';
 export type { ServerAdapterOptions, ServerAdapterSettings } from './server-options.js';

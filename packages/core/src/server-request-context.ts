@@ -29,7 +29,6 @@ export function serverRequestContext(
     // A client that leaves early aborts the work done for it.
     res.once('close', () => (res.writableFinished ? own.dispose() : own.abort()));
   }
-  const context = new RequestContext(tag, deadline, result);
-  if (settings.bindEmitters) bindRequestEmitters(context, req, res);
-  return context;
+  if (settings.bindEmitters) bindRequestEmitters(req, res);
+  return new RequestContext(tag, deadline, result, settings.bindEmitters);
 }

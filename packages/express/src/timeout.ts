@@ -4,8 +4,7 @@ import {
   EMPTY_TAG,
   RequestContext,
   answerTimeout,
-  currentContext, rebindRequestEmitters,
-  requestBudget,
+  currentContext,   requestBudget,
   resolveServerTimeoutOptions,
   runWithContext,
 } from '@dyeline/core';
@@ -47,8 +46,7 @@ export function timeout(options: ExpressTimeoutOptions): RequestHandler {
       return;
     }
     const parent = currentContext();
-    const context = new RequestContext(parent?.tag ?? EMPTY_TAG, deadline, parent?.ingress);
-    rebindRequestEmitters(context, req, res);
+    const context = new RequestContext(parent?.tag ?? EMPTY_TAG, deadline, parent?.ingress, parent?.bindsEmitters);
     // The deadline's own signal is the one clock: a second timer could fire
     // after the signal aborted a fetch and its rejection became a 500.
     deadline.signal.addEventListener('abort', () => answerTimeout(settings, res), { once: true });

@@ -1,13 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
-import { bindToCurrentContext, currentDeadline, currentTag } from '@dyeline/core';
+import { bindToCurrentContext, currentDeadline, currentTag, runWithTag } from '@dyeline/core';
 import Koa from 'koa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listen } from '../../../test/helpers/http-server.js';
 import type { RunningServer } from '../../../test/helpers/http-server.js';
 import { postSlowly } from '../../../test/helpers/slow-request.js';
 import { dyeline } from './dyeline.js';
+import { timeout } from './timeout.js';
 import type { KoaDyelineOptions } from './dyeline.js';
 
 const Koa2 = createRequire(import.meta.url)('koa2') as typeof Koa;
@@ -151,6 +152,28 @@ for (const [name, KoaClass] of [['koa3', Koa], ['koa2', Koa2]] as const) {
         expect(seen.end).toBeNull();
         expect(seen.timer).toBe('red');
       });
+    });
+
+    it('a nested scope (runWithTag, timeout() after dyeline()) keeps the binding, with its own tag', async () => {
+      const app = new KoaClass();
+      app.use(dyeline(TRUSTED));
+      app.use(timeout({ ms: 5_000 }));
+      app.use(async (ctx) => {
+        const seen: Record<string, string | null> = {};
+        await runWithTag(currentTag()!.with({ color: `${color()}-nested` }), () => new Promise<void>((resolve) => {
+          ctx.req.on('data', () => void (seen.data = color()));
+          ctx.req.once('end', () => {
+            seen.end = color();
+            seen.deadline = currentDeadline() === undefined ? 'none' : 'kept';
+            resolve();
+          });
+        }));
+        ctx.body = seen;
+      });
+      const server = await listen(createServer(app.callback()));
+      servers.push(server);
+      const { body } = await postSlowly(server.url, ['a', 'b'], { 'x-color': 'red' });
+      expect(JSON.parse(body)).toEqual({ data: 'red-nested', end: 'red-nested', deadline: 'kept' });
     });
 
     it('keeps removeListener, once and listeners() working on bound emitters', async () => {

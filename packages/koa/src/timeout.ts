@@ -5,8 +5,7 @@ import {
   RequestContext,
   answerTimeout,
   currentContext, isDeadlineExceededError,
-  rebindRequestEmitters,
-  requestBudget,
+    requestBudget,
   resolveServerTimeoutOptions,
   runWithContext,
 } from '@dyeline/core';
@@ -59,8 +58,7 @@ export function timeout(options: KoaTimeoutOptions): Middleware {
       return Promise.resolve();
     }
     const parent = currentContext();
-    const context = new RequestContext(parent?.tag ?? EMPTY_TAG, deadline, parent?.ingress);
-    rebindRequestEmitters(context, req, res);
+    const context = new RequestContext(parent?.tag ?? EMPTY_TAG, deadline, parent?.ingress, parent?.bindsEmitters);
     return new Promise<void>((resolve, reject) => {
       let timedOut = false;
       // The deadline's own signal is the one clock: a second timer could fire
