@@ -4,6 +4,7 @@
 // other's errors. The TypeScript sources (what the other tests use) are a
 // third copy and must agree too.
 import { execFileSync } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -56,6 +57,32 @@ describe('ESM and CJS copies of @dyeline/core in one process', () => {
     cjs.runWithDeadline(deadline, () => {
       esm.runWithTag(esm.createTag({ color: 'x' }), () => expect(cjs.currentDeadline()).toBe(deadline));
     });
+  });
+
+  it('both copies binding the same emitter class: a listener is bound once, runs in its context and can be removed', () => {
+    // Each copy patches the class prototype, one layer on top of the other.
+    class Body extends EventEmitter {}
+    esm.bindRequestEmitters(new Body(), new Body());
+    cjs.bindRequestEmitters(new Body(), new Body());
+    const body = new Body();
+    const seen: (string | undefined)[] = [];
+    const listener = (): void => void seen.push(esm.currentTag()?.color);
+    const context = new cjs.RequestContext(cjs.createTag({ color: 'bound' }), undefined, undefined, true);
+    esm.runWithContext(context, () => {
+      body.on('data', listener);
+      body.once('end', listener);
+    });
+    body.emit('data');
+    body.emit('end');
+    body.emit('end');
+    expect(seen).toEqual(['bound', 'bound']);
+    // One wrapper, so removeListener finds the listener by its `.listener`.
+    expect(body.listeners('data')).toEqual([listener]);
+    body.removeListener('data', listener);
+    expect(body.listenerCount('data')).toBe(0);
+    // Outside a context that binds, listeners are left as they are.
+    esm.runWithContext(new esm.RequestContext(esm.createTag({ color: 'plain' }), undefined), () => body.on('data', listener));
+    expect(body.rawListeners('data')).toEqual([listener]);
   });
 
   it('error guards recognise errors from the other copy', () => {

@@ -34,15 +34,22 @@ function isClassPrototype(proto: object | null): boolean {
   return known;
 }
 
+// Marks a listener already bound, by this copy or another: with two copies
+// patched one on top of the other, the outer one binds and the inner one
+// passes the wrapper on (a second wrapper would hide the listener from
+// removeListener, which looks one `.listener` deep).
+const BOUND = Symbol.for('dyeline.boundListener.v1');
+
 /** The context a listener added now is bound to, or undefined when it is left alone. */
-function bindingContext(): RequestContext | undefined {
+function bindingContext(listener: unknown): RequestContext | undefined {
+  if (typeof listener !== 'function' || BOUND in listener) return undefined;
   const context = storage.getStore();
   return context?.bindsEmitters === true ? context : undefined;
 }
 
 type Listener = (...args: unknown[]) => unknown;
 /** EventEmitter finds a wrapped listener by its `.listener` (removeListener, listeners()). */
-type Wrapped = Listener & { listener: Listener };
+type Wrapped = Listener & { listener: Listener; [BOUND]?: true };
 type AddListener = (this: EventEmitter, event: string | symbol, listener: Listener) => EventEmitter;
 type ListenerMethods = Record<'on' | 'addListener' | 'prependListener' | 'once' | 'prependOnceListener', AddListener>;
 
@@ -68,22 +75,23 @@ function bind(context: RequestContext, listener: Listener): Listener {
     return storage.run(context, Reflect.apply, listener, this, args);
   } as Wrapped;
   wrapped.listener = listener;
+  wrapped[BOUND] = true;
   return wrapped;
 }
 
 /** Listener methods that bind, calling `original` (the methods the object had before). */
 function bindingMethods(original: ListenerMethods): ListenerMethods {
   const on: AddListener = function (event, listener) {
-    const context = typeof listener === 'function' ? bindingContext() : undefined;
+    const context = bindingContext(listener);
     return original.on.call(this, event, context === undefined ? listener : bind(context, listener));
   };
   const prependListener: AddListener = function (event, listener) {
-    const context = typeof listener === 'function' ? bindingContext() : undefined;
+    const context = bindingContext(listener);
     return original.prependListener.call(this, event, context === undefined ? listener : bind(context, listener));
   };
   const onceWith = (add: AddListener, unbound: AddListener): AddListener =>
     function (event, listener) {
-      const context = typeof listener === 'function' ? bindingContext() : undefined;
+      const context = bindingContext(listener);
       if (context === undefined) return unbound.call(this, event, listener);
       // EventEmitter's own once() calls this.on() with a wrapper whose
       // `.listener` would then be hidden behind ours; one wrapper that does
@@ -98,6 +106,7 @@ function bindingMethods(original: ListenerMethods): ListenerMethods {
         return Reflect.apply(inner, this, args);
       } as Wrapped;
       wrapped.listener = listener;
+      wrapped[BOUND] = true;
       return add.call(this, event, wrapped);
     };
   return { on, addListener: on, prependListener, once: onceWith(original.on, original.once),
