@@ -7,13 +7,17 @@
 //                (x-color, x-user; no W3C baggage unless the request carried some)
 //   dyeline + baggage       the same with `write: { baggage: true }` (3 entries)
 //   dyeline, baggage only   the same with `write: { headers: false }` (1 entry)
-// By default all variants share one process, so AsyncLocalStorage is on for
-// every one of them, as in any service that already uses it (OpenTelemetry,
-// request loggers). With --isolated each sample runs in a fresh process and a
-// bare sample never pays for AsyncLocalStorage. Rounds are interleaved (the order rotates);
-// the table shows medians, ratios to bare and process CPU per call (client +
-// server), the steadier figure on a shared machine. JSON: bench/results/grpc.json.
-//   pnpm bench --suite grpc [--rounds 7] [--seconds 1.5] [--concurrency 64] [--isolated]
+// Each sample runs in a fresh process (the order of the variants rotates
+// every round), with AsyncLocalStorage on in every one of them, bare
+// included, as in any service that already uses it (OpenTelemetry, request
+// loggers). Fresh processes because one process's JIT and heap favour some
+// variants: in one process, two clients writing the same two entries, one by
+// hand before the call and one from a callInvocationTransformer, came out 7 µs
+// of CPU per call apart, run after run. --in-process keeps the old mode (all
+// variants in one process; quicker, biased). The table shows medians, ratios
+// to bare and process CPU per call (client + server). JSON: bench/results/grpc.json.
+//   pnpm bench --suite grpc [--rounds 9] [--seconds 1.5] [--concurrency 64] [--in-process]
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -27,10 +31,10 @@ function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i === -1 ? fallback : (process.argv[i + 1] as string);
 }
-const rounds = Number(arg('rounds', '7'));
+const rounds = Number(arg('rounds', '9'));
 const seconds = Number(arg('seconds', '1.5'));
 const concurrency = Number(arg('concurrency', '64'));
-const isolated = process.argv.includes('--isolated');
+const isolated = !process.argv.includes('--in-process');
 const VARIANTS = ['bare', 'by hand', 'dyeline', 'dyeline + baggage', 'dyeline, baggage only'] as const;
 type VariantName = (typeof VARIANTS)[number];
 
@@ -119,8 +123,12 @@ async function setup(variant: VariantName): Promise<Running> {
 }
 
 async function child(variant: VariantName): Promise<Sample> {
+  // Turns AsyncLocalStorage's hooks on for the whole process (they stay on
+  // while a store is enabled) in the variants that do not use it. Exactly one
+  // store everywhere: each enabled store adds work to every async resource.
+  if (!variant.startsWith('dyeline')) new AsyncLocalStorage<object>().enterWith({});
   const running = await setup(variant);
-  await running.measure(500); // connection, JIT
+  await running.measure(1000); // connection, JIT
   const sample = await running.measure(seconds * 1000);
   running.close();
   return sample;
@@ -176,9 +184,10 @@ async function main(): Promise<void> {
     cpuOverheadUs: Number((cpu(v) - cpu('bare')).toFixed(1)),
     runs: (results.get(v) ?? []).map((s) => Math.round(s.rate)),
   }));
-  const mode = isolated ? 'a fresh process per sample' : 'one process (AsyncLocalStorage on for every variant)';
+  const mode = isolated ? 'a fresh process per sample' : 'one process';
+  const als = 'AsyncLocalStorage on for every variant';
   console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (other work on the machine skews calls/s)`);
-  console.log(`unary calls/s, ${rounds} interleaved rounds x ${seconds}s, concurrency ${concurrency}, ${mode}, Node ${process.version}`);
+  console.log(`unary calls/s, ${rounds} interleaved rounds x ${seconds}s, concurrency ${concurrency}, ${mode}, ${als}, Node ${process.version}`);
   console.table(
     rows.map((r) => ({ variant: r.variant, 'calls/s (median)': r.callsPerSec, 'vs bare': r.ratio, 'vs bare, paired': r.pairedRatio, 'vs by hand': r.vsByHand, 'CPU µs/call': r.cpuUsPerCall, 'CPU µs over bare': r.cpuOverheadUs })),
   );
