@@ -90,25 +90,26 @@ const PRINTABLE = /^[\x20-\x7e]*$/;
 interface ResolvedCodec {
   /** Per field, header names in precedence order (dyeline's own first, then presets). */
   readonly headers: Record<Field, readonly string[]>;
-  /** Per field, baggage keys in precedence order. */
-  readonly baggage: Record<Field, readonly string[]>;
-  /** What a baggage key is read as: the fields it names (usually one), or `'extra'`. One lookup per member. */
-  readonly baggageRoles: ReadonlyMap<string, readonly Field[] | 'extra'>;
+  /** What a baggage key is read as: the fields it names (usually one) with its rank among that field's keys, or `'extra'`. One lookup per member. */
+  readonly baggageRoles: ReadonlyMap<string, readonly BaggageFieldRole[] | 'extra'>;
   readonly readBaggage: boolean;
   readonly extra: readonly string[];
+  /** Write extra entries as headers / the tag as baggage. */
   readonly writeHeaders: boolean;
   readonly writeBaggage: boolean;
-  readonly writePresets: boolean;
-  /** Preset header names per field, written when `writePresets`. */
-  readonly presetHeaders: Record<Field, readonly string[]>;
-  /** Preset baggage keys per field, written when `writePresets`. */
-  readonly presetBaggage: Record<Field, readonly string[]>;
-  /** What a field is written as, worked out from the lists and flags above (named properties: no keyed loads per call). */
+  /** The header names and baggage keys each field is written under (named properties: no keyed loads per call). */
   readonly writes: { readonly color: FieldWrite; readonly user: FieldWrite; readonly shadow: FieldWrite };
   /** False when the value pattern admits only printable ASCII (the default's does), so a written value needs no second check. */
   readonly checkPrintable: boolean;
   readonly rules: ValueRules;
   readonly onDrop: ((error: InvalidTagError) => void) | undefined;
+}
+
+/** A baggage key that carries a field: which one (and its index in FIELDS), and its rank among that field's keys. */
+interface BaggageFieldRole {
+  readonly field: Field;
+  readonly index: number;
+  readonly rank: number;
 }
 
 /** The header names and baggage keys one field is written under. */
@@ -117,10 +118,18 @@ interface FieldWrite {
   readonly baggageKeys: readonly string[];
 }
 
-function fieldWrite(
-  field: Field,
-  lists: Pick<ResolvedCodec, 'headers' | 'baggage' | 'presetHeaders' | 'presetBaggage' | 'writeHeaders' | 'writeBaggage' | 'writePresets'>,
-): FieldWrite {
+/** What {@link fieldWrite} works from: per field, names in precedence order (own first), the presets' among them, and the write flags. */
+interface WriteLists {
+  readonly headers: Record<Field, readonly string[]>;
+  readonly baggage: Record<Field, readonly string[]>;
+  readonly presetHeaders: Record<Field, readonly string[]>;
+  readonly presetBaggage: Record<Field, readonly string[]>;
+  readonly writeHeaders: boolean;
+  readonly writeBaggage: boolean;
+  readonly writePresets: boolean;
+}
+
+function fieldWrite(field: Field, lists: WriteLists): FieldWrite {
   const headers: string[] = [];
   const baggageKeys: string[] = [];
   const own = lists.headers[field][0];
@@ -214,17 +223,17 @@ function resolve(options: CodecOptions): ResolvedCodec {
     throw new TypeError('createCodec: options.onDrop must be a function');
   }
   const write = options.write ?? {};
-  const baggageRoles = new Map<string, Field[] | 'extra'>();
-  for (const field of FIELDS) {
-    for (const key of baggage[field]) {
-      const fields = baggageRoles.get(key);
-      if (Array.isArray(fields)) fields.push(field);
-      else baggageRoles.set(key, [field]);
-    }
-  }
+  const baggageRoles = new Map<string, BaggageFieldRole[] | 'extra'>();
+  FIELDS.forEach((field, index) => {
+    baggage[field].forEach((key, rank) => {
+      const roles = baggageRoles.get(key);
+      if (Array.isArray(roles)) roles.push({ field, index, rank });
+      else baggageRoles.set(key, [{ field, index, rank }]);
+    });
+  });
   // A field's key is read as the field, never also as an extra entry.
   for (const name of extra) if (!baggageRoles.has(name)) baggageRoles.set(name, 'extra');
-  const lists = {
+  const lists: WriteLists = {
     headers,
     baggage,
     writeHeaders: write.headers ?? true,
@@ -234,7 +243,9 @@ function resolve(options: CodecOptions): ResolvedCodec {
     presetBaggage,
   };
   return {
-    ...lists,
+    headers,
+    writeHeaders: lists.writeHeaders,
+    writeBaggage: lists.writeBaggage,
     baggageRoles,
     readBaggage: options.baggage !== false,
     extra: [...extra],
@@ -298,6 +309,10 @@ function readBaggage(codec: ResolvedCodec, found: Found, header: string): void {
       found.errors = report(codec, found.errors, error);
     },
   });
+  // Per field (FIELDS order), the rank of the baggage key its value came
+  // from: -1 when a header gave it (nothing in baggage outranks a header).
+  // Made only when a member carries a field.
+  let taken: number[] | undefined;
   for (const member of members) {
     const role = codec.baggageRoles.get(member.key);
     if (role === undefined) {
@@ -309,8 +324,11 @@ function readBaggage(codec: ResolvedCodec, found: Found, header: string): void {
         else found.errors = report(codec, found.errors, error);
       }
     } else {
-      // A dedicated header outranks baggage; among baggage members the first in the header wins.
-      for (const field of role) if (found[field] === undefined) accept(codec, found, field, `baggage ${member.key}`, member.value);
+      // dyeline's own key outranks a preset's wherever each stands in the header; among equals, the first valid wins.
+      taken ??= [found.color === undefined ? Infinity : -1, found.user === undefined ? Infinity : -1, found.shadow === undefined ? Infinity : -1];
+      for (const { field, index, rank } of role) {
+        if (rank < (taken[index] as number) && accept(codec, found, field, `baggage ${member.key}`, member.value)) taken[index] = rank;
+      }
     }
   }
 }

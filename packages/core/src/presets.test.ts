@@ -88,6 +88,16 @@ describe('precedence: dyeline header > preset header > dyeline baggage key > pre
     expect(read(options, { baggage: all.baggage }).tag.color).toBe('own-baggage');
   });
 
+  it('dyeline’s baggage key wins wherever each member stands in the header', () => {
+    expect(read(options, { baggage: 'sd-routing-key=preset-baggage,color=own-baggage' }).tag.color).toBe('own-baggage');
+  });
+
+  it('an invalid value under dyeline’s key leaves the preset’s valid one', () => {
+    const { tag, errors } = read(options, { baggage: 'sd-routing-key=preset-baggage,color=bad%20value' });
+    expect(tag.color).toBe('preset-baggage');
+    expect(errors?.length).toBe(1);
+  });
+
   it('then the preset’s baggage key', () => {
     expect(read(options, { baggage: 'sd-routing-key=preset-baggage' }).tag.color).toBe('preset-baggage');
   });
