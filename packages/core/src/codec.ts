@@ -326,7 +326,8 @@ function readBaggage(codec: ResolvedCodec, found: Found, header: string): void {
     } else {
       // dyeline's own key outranks a preset's wherever each stands in the header; among equals, the first valid wins.
       taken ??= [found.color === undefined ? Infinity : -1, found.user === undefined ? Infinity : -1, found.shadow === undefined ? Infinity : -1];
-      for (const { field, index, rank } of role) {
+      for (let i = 0; i < role.length; i++) {
+        const { field, index, rank } = role[i] as BaggageFieldRole;
         if (rank < (taken[index] as number) && accept(codec, found, field, `baggage ${member.key}`, member.value)) taken[index] = rank;
       }
     }
