@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { createIngress, incomingHeadersGetter } from '@dyeline/core';
+import { median } from './stats.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -62,10 +63,6 @@ const samples: Record<string, number[]> = Object.fromEntries(names.map((n) => [n
 for (const name of names) round(scenarios[name]!); // warm-up
 for (let r = 0; r < rounds; r++) for (const name of names) samples[name]!.push(round(scenarios[name]!));
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-};
 const base = median(samples.empty!);
 const results = names.map((name) => ({ scenario: name, medianNsPerOp: Math.round(median(samples[name]!)), ratioToEmpty: +(median(samples[name]!) / base).toFixed(2) }));
 console.log(`ingress.read, ${rounds} interleaved rounds × ${ops} ops, Node ${process.version}`);

@@ -13,6 +13,7 @@ import { W3CBaggagePropagator } from '@opentelemetry/core';
 import { createIngress, incomingHeadersGetter, runWithTag } from '@dyeline/core';
 // Not a dependency of bench/: the built package, as bench/otel.ts loads it.
 import { DyelinePropagator } from '../packages/otel/dist/index.js';
+import { median } from './stats.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -58,10 +59,6 @@ const samples: Record<string, number[]> = Object.fromEntries(names.map((n) => [n
 for (const name of names) round(variants[name]!); // warm-up
 for (let r = 0; r < rounds; r++) for (const name of names) samples[name]!.push(round(variants[name]!));
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-};
 const base = median(samples.W3CBaggagePropagator!);
 const results = names.map((name) => ({
   variant: name,

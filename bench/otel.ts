@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as NodeHttp from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { median } from './stats.js';
 
 const VARIANTS = ['otel', 'otel+dyeline', 'otel+dyeline-baggage', 'dyeline', 'dyeline+cls'] as const;
 type Variant = (typeof VARIANTS)[number] | 'downstream';
@@ -126,11 +127,6 @@ async function text(url: string, headers: Record<string, string> = {}): Promise<
   return (await fetch(url, { headers })).text();
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 /** The services load the built packages, as users do: tsx's transform of the sources keeps function names at a cost per closure. */
 function build(): void {

@@ -13,6 +13,7 @@ import CircuitBreaker from 'opossum';
 import { ConsecutiveBreaker, TimeoutStrategy, circuitBreaker, handleAll, timeout as cockatielTimeout, wrap } from 'cockatiel';
 import { Deadline, createTag, runWithDeadline, runWithTag } from '@dyeline/core';
 import { createBreakerRegistry, createPolicy } from '@dyeline/resilience';
+import { median } from './stats.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -76,7 +77,6 @@ async function measure(run: Case, n: number): Promise<number> {
   return Number(process.hrtime.bigint() - start) / n;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 // Everything runs inside one request context with a deadline, as a handler's outbound calls would.
 const request = Deadline.after(3_600_000);

@@ -13,6 +13,7 @@ import { createTag, runWithTag } from '@dyeline/core';
 import { createRouter } from '@dyeline/routing';
 import type { Instance, RouteRequest } from '@dyeline/routing';
 import { routedFetch } from '@dyeline/http';
+import { median } from './stats.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -72,7 +73,6 @@ function measure(tag: (typeof tags)[number], n: number): number {
   return Number(process.hrtime.bigint() - start) / n;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 for (const tag of tags) measure(tag, 20_000); // warm-up
 const runs: Record<string, number[]> = { sticky: [], colored: [], random: [] };
 const names = Object.keys(runs);

@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { createTag, runWithTag } from '@dyeline/core';
 import { shadowRedis } from '@dyeline/shadow/ioredis';
 import { startRedis } from '../test/harness/redis.js';
+import { median } from './stats.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -57,10 +58,6 @@ try {
   await server.stop();
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-};
 const base = median(samples.bare!);
 // The machine is shared: load drifts between rounds. The ratio of each round
 // to the bare run of the same round cancels the drift; its median is reported.

@@ -9,6 +9,7 @@ import { createTag, runWithTag } from '@dyeline/core';
 import { shadowPool } from '@dyeline/shadow/pg';
 import { createShadowResolver } from '@dyeline/shadow';
 import { postgresBinary, startPostgres } from '../test/harness/postgres.js';
+import { median } from './stats.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -19,10 +20,6 @@ const ops = arg('ops', 1_000_000);
 const queries = arg('queries', 4000);
 const concurrency = arg('concurrency', 16);
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-};
 
 const SHADOW = createTag({ shadow: true, user: 'stress' });
 const PROD = createTag({ user: 'alice' });
