@@ -2,8 +2,7 @@ import { Metadata, status } from '@grpc/grpc-js';
 import type { ServiceError } from '@grpc/grpc-js';
 import { isDeadlineExceededError } from '@dyeline/core';
 import { isInjectedFaultError, isTimeoutError } from '@dyeline/resilience';
-import type { Policy } from '@dyeline/resilience';
-import { routeResiliencePolicy } from '@dyeline/routing';
+import { routeResiliencePolicies } from '@dyeline/routing';
 import type { RoutePolicy, RouteResilienceOptions } from '@dyeline/routing';
 
 /** One try of a routed gRPC call; `attempt` counts from 1; the signal aborts when the try's limit passes. */
@@ -40,18 +39,9 @@ export function serviceError(code: status, details: string, cause?: unknown): Se
  * @throws {TypeError} naming the bad option.
  */
 export function createGrpcRoutePolicyRunner(options: GrpcRoutePolicyRunnerOptions = {}): GrpcPolicyRunner {
-  for (const name of ['random', 'onEvent'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`createGrpcRoutePolicyRunner: ${name} must be a function`);
-  }
-  // Compiled route policies are frozen and reused: build each resilience policy once.
-  const cache = new WeakMap<RoutePolicy, Policy>();
+  const policyOf = routeResiliencePolicies('createGrpcRoutePolicyRunner', 'grpc', options);
   return async <T>(route: RoutePolicy, attempt: GrpcRoutedAttempt<T>, cancel: AbortSignal): Promise<T> => {
-    let found = cache.get(route);
-    if (found === undefined) {
-      found = routeResiliencePolicy(route, 'grpc', options);
-      cache.set(route, found);
-    }
-    const policy = found;
+    const policy = policyOf(route);
     let tries = 0;
     try {
       return await policy.execute((signal: AbortSignal) => attempt(++tries, signal), { signal: cancel });

@@ -1,7 +1,6 @@
 import { isInjectedFaultError } from '@dyeline/resilience';
-import type { Policy } from '@dyeline/resilience';
-import { routeResiliencePolicy } from '@dyeline/routing';
-import type { RoutePolicy, RouteResilienceOptions } from '@dyeline/routing';
+import { routeResiliencePolicies } from '@dyeline/routing';
+import type { RouteResilienceOptions } from '@dyeline/routing';
 import type { PolicyRunner } from './route-policy-runner.js';
 
 /** Options of {@link createRoutePolicyRunner}: back-off, retry budget, random source, events. */
@@ -20,18 +19,9 @@ export type RoutePolicyRunnerOptions = RouteResilienceOptions;
  * @throws {DeadlineExceededError} (rejection) when the request deadline passes.
  */
 export function createRoutePolicyRunner(options: RoutePolicyRunnerOptions = {}): PolicyRunner {
-  for (const name of ['random', 'onEvent'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`createRoutePolicyRunner: ${name} must be a function`);
-  }
-  // Compiled route policies are frozen and reused: build each resilience policy once.
-  const cache = new WeakMap<RoutePolicy, Policy>();
-
+  const policyOf = routeResiliencePolicies('createRoutePolicyRunner', 'http', options);
   return async (route, call) => {
-    let policy = cache.get(route);
-    if (policy === undefined) {
-      policy = routeResiliencePolicy(route, 'http', options);
-      cache.set(route, policy);
-    }
+    const policy = policyOf(route);
     let attempt = 0;
     try {
       // Each try gets the signal that the per-try and route timeouts abort.

@@ -34,6 +34,6 @@ export type { InstanceFilter, Router, RouterOptions, StickyKeyOptions } from './
 export type { OutlierEvent } from './outlier-pools.js';
 export type { SetWeightsOptions } from './set-weights.js';
 export { parseDuration } from './duration.js';
-export { routeResiliencePolicy } from './route-resilience.js';
+export { routeResiliencePolicies } from './route-resilience.js';
 export type { RouteResilienceOptions } from './route-resilience.js';
 export { GRPC_STATUS_CODES, grpcCodeOfHttpStatus, httpStatusOfGrpcCode } from './status-mapping.js';

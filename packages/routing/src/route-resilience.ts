@@ -19,10 +19,9 @@ export interface RouteResilienceOptions {
  * `fault` (delay, then an abort with the protocol's status: `httpStatus`
  * for HTTP, the gRPC code for gRPC), its `timeout` over the whole call, and
  * `retries` (`attempts` retries on `retryOn`, each try limited by
- * `perTryTimeout`, which defaults to the route timeout). The HTTP and gRPC
- * routed clients both build theirs here, once per compiled route.
+ * `perTryTimeout`, which defaults to the route timeout).
  */
-export function routeResiliencePolicy(route: RoutePolicy, protocol: 'http' | 'grpc', options: RouteResilienceOptions = {}): Policy {
+function routeResiliencePolicy(route: RoutePolicy, protocol: 'http' | 'grpc', options: RouteResilienceOptions): Policy {
   const { retries, fault } = route;
   const { backoff, budget, onEvent } = options;
   const perTry = retries.perTryTimeoutMs ?? route.timeoutMs;
@@ -43,4 +42,26 @@ export function routeResiliencePolicy(route: RoutePolicy, protocol: 'http' | 'gr
         }),
     ...(onEvent === undefined ? {} : { onEvent }),
   });
+}
+
+/**
+ * Returns the resilience policy of a route (see above) for one protocol,
+ * built once per compiled route (compiled routes are frozen and reused).
+ * The HTTP and gRPC routed clients' runners both get theirs here.
+ *
+ * @throws {TypeError} naming `who` when `random` or `onEvent` is not a function.
+ */
+export function routeResiliencePolicies(who: string, protocol: 'http' | 'grpc', options: RouteResilienceOptions = {}): (route: RoutePolicy) => Policy {
+  for (const name of ['random', 'onEvent'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`${who}: ${name} must be a function`);
+  }
+  const cache = new WeakMap<RoutePolicy, Policy>();
+  return (route) => {
+    let policy = cache.get(route);
+    if (policy === undefined) {
+      policy = routeResiliencePolicy(route, protocol, options);
+      cache.set(route, policy);
+    }
+    return policy;
+  };
 }
