@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEcho } from '../../../test/helpers/http-server.js';
 import type { RunningServer } from '../../../test/helpers/http-server.js';
 import { installFetchPropagation } from './install-fetch-propagation.js';
-import { dyelineInterceptor } from './undici.js';
+import { dyelineInterceptor, withPropagation } from './undici.js';
 
 const TAG = createTag({ color: 'blue', user: 'alice' });
 const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
@@ -70,6 +70,58 @@ describe('dyelineInterceptor', () => {
   });
 });
 
+/** A dispatcher that records what reaches it and answers nothing. */
+function recordingDispatcher() {
+  const seen: { options: Dispatcher.DispatchOptions; handler: unknown }[] = [];
+  return {
+    seen,
+    closed: false,
+    dispatch(options: Dispatcher.DispatchOptions, handler: unknown): boolean {
+      seen.push({ options, handler });
+      return true;
+    },
+    async close(): Promise<void> {
+      this.closed = true;
+    },
+  };
+}
+
+describe('withPropagation', () => {
+  let echo: RunningServer;
+  beforeAll(async () => {
+    echo = await startEcho();
+  });
+  afterAll(() => echo.close());
+
+  it('tags every request of an Agent and leaves calls outside any tag alone', async () => {
+    const agent = withPropagation(new Agent());
+    try {
+      const tagged = await runWithTag(TAG, () => request(echo.url, { dispatcher: agent }));
+      expect(await tagged.body.json()).toMatchObject({ 'x-color': 'blue', 'x-user': 'alice', baggage: 'color=blue,user=alice' });
+      const plain = (await (await request(echo.url, { dispatcher: agent })).body.json()) as Record<string, string>;
+      expect(plain['x-color']).toBeUndefined();
+    } finally {
+      await agent.close();
+    }
+    expect(agent.closed).toBe(true);
+  });
+
+  it('hands the caller\'s handler on as it came (compose on undici 7 wraps it twice)', () => {
+    const inner = recordingDispatcher();
+    const handler = { onConnect() {}, onHeaders() {}, onData() {}, onComplete() {}, onError() {} };
+    const wrapped = withPropagation(inner as unknown as Dispatcher);
+    runWithTag(TAG, () => wrapped.dispatch({ origin: echo.url, path: '/', method: 'GET' }, handler as unknown as Dispatcher.DispatchHandler));
+    expect(inner.seen).toHaveLength(1);
+    expect(inner.seen[0]!.handler).toBe(handler);
+    expect(inner.seen[0]!.options.headers).toEqual(['x-color', 'blue', 'x-user', 'alice', 'baggage', 'color=blue,user=alice']);
+  });
+
+  it.each([[undefined], [null], [{}], [{ dispatch: 'no' }]])('throws a TypeError for a dispatcher without dispatch: %j', (bad) => {
+    expect(() => withPropagation(bad as unknown as Dispatcher)).toThrow(TypeError);
+    expect(() => withPropagation(bad as unknown as Dispatcher)).toThrow('withPropagation: dispatcher');
+  });
+});
+
 describe('installFetchPropagation', () => {
   let echo: RunningServer;
   beforeAll(async () => {
@@ -93,5 +145,29 @@ describe('installFetchPropagation', () => {
     expect(slot[GLOBAL_DISPATCHER]).toBe(before);
     const got = (await runWithTag(TAG, async () => (await fetch(echo.url)).json())) as Record<string, string>;
     expect(got['x-color']).toBeUndefined();
+  });
+
+  it('fronts whatever global dispatcher is set, handing handlers on untouched, and refuses when there is none', () => {
+    void globalThis.Headers;
+    const slot = globalThis as unknown as Record<symbol, unknown>;
+    const before = slot[GLOBAL_DISPATCHER];
+    const inner = recordingDispatcher();
+    slot[GLOBAL_DISPATCHER] = inner;
+    try {
+      const uninstall = installFetchPropagation();
+      const installed = slot[GLOBAL_DISPATCHER] as Dispatcher;
+      const handler = { onError() {} };
+      runWithTag(TAG, () => installed.dispatch({ origin: echo.url, path: '/', method: 'GET', headers: { 'x-own': '1' } }, handler as Dispatcher.DispatchHandler));
+      expect(inner.seen[0]!.handler).toBe(handler);
+      expect(inner.seen[0]!.options.headers).toEqual(['x-own', '1', 'x-color', 'blue', 'x-user', 'alice', 'baggage', 'color=blue,user=alice']);
+      expect((installed as unknown as { closed: boolean }).closed).toBe(false);
+      uninstall();
+      expect(slot[GLOBAL_DISPATCHER]).toBe(inner);
+      slot[GLOBAL_DISPATCHER] = { compose() {} };
+      expect(() => installFetchPropagation()).toThrow(TypeError);
+      expect(() => installFetchPropagation()).toThrow('no global undici dispatcher');
+    } finally {
+      slot[GLOBAL_DISPATCHER] = before;
+    }
   });
 });
