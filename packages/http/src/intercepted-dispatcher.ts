@@ -16,7 +16,7 @@ export type OptionsInterceptor = (dispatch: DispatchLike) => DispatchLike;
  * Why not `compose`: undici 7's compose converts every request's handler to the
  * v7 callback API for each interceptor and back for the dispatcher (a
  * WrapHandler, an UnwrapHandler and a controller per request, the response
- * headers parsed into an object on the way), which cost ~7 µs of CPU per
+ * headers parsed into an object on the way), which cost 5–8 µs of CPU per
  * `fetch` on Node 24 (bench/README.md). dyeline's interceptors only rewrite
  * options, or answer with whichever callback the handler has, so the handler
  * needs no conversion.

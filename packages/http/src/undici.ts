@@ -28,7 +28,7 @@ export function dyelineInterceptor(options: PropagationOptions = {}): Dispatcher
 /**
  * `dispatcher` with the current tag and deadline written onto every request,
  * as `dispatcher.compose(dyelineInterceptor(options))` does — without the
- * handler conversion undici 7's `compose` adds to every request (~7 µs of CPU
+ * handler conversion undici 7's `compose` adds to every request (5–8 µs of CPU
  * per `fetch` on Node 24). Close, destroy, events and stats are the
  * dispatcher's own: `withPropagation(new Agent())` or
  * `setGlobalDispatcher(withPropagation(new Agent({ connections: 64 })))`.
