@@ -10,14 +10,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { createIngress, incomingHeadersGetter } from '@dyeline/core';
-import { median } from './stats.js';
+import { median } from './lib/stats.js';
+import { numberArg } from './lib/args.js';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : Number(process.argv[i + 1]);
-}
-const rounds = arg('rounds', 15);
-const ops = arg('ops', 200_000);
+const rounds = numberArg('rounds', 15);
+const ops = numberArg('ops', 200_000);
 
 // A request's usual headers, so lookups cost what they cost in a real server.
 const common: IncomingHttpHeaders = {

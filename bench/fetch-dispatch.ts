@@ -21,12 +21,9 @@ import { promisify } from 'node:util';
 import { createTag, currentTag, runWithTag } from '@dyeline/core';
 import { installFetchPropagation } from '@dyeline/http';
 import { dyelineInterceptor } from '@dyeline/http/undici';
-import { median } from './stats.js';
+import { median } from './lib/stats.js';
+import { arg } from './lib/args.js';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : (process.argv[i + 1] as string);
-}
 const rounds = Number(arg('rounds', '7'));
 const seconds = Number(arg('seconds', '2'));
 const concurrency = Number(arg('concurrency', '16'));

@@ -26,12 +26,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { median } from './stats.js';
+import { median } from './lib/stats.js';
+import { arg } from './lib/args.js';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : (process.argv[i + 1] as string);
-}
 const rounds = Number(arg('rounds', '9'));
 const seconds = Number(arg('seconds', '1.5'));
 const concurrency = Number(arg('concurrency', '64'));
@@ -134,7 +131,6 @@ async function child(variant: VariantName): Promise<Sample> {
   running.close();
   return sample;
 }
-
 
 async function main(): Promise<void> {
   const self = fileURLToPath(import.meta.url);

@@ -21,7 +21,7 @@ import { checkTargets, formatReport, summarize } from './http/report.js';
 import type { Sample } from './http/report.js';
 import { LOAD_HEADERS, SCENARIOS, scenario } from './http/scenarios.js';
 import type { ScenarioName } from './http/scenarios.js';
-import { shuffled } from './stats.js';
+import { shuffled } from './lib/stats.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

@@ -13,14 +13,11 @@ import { W3CBaggagePropagator } from '@opentelemetry/core';
 import { createIngress, incomingHeadersGetter, runWithTag } from '@dyeline/core';
 // Not a dependency of bench/: the built package, as bench/otel.ts loads it.
 import { DyelinePropagator } from '../packages/otel/dist/index.js';
-import { median } from './stats.js';
+import { median } from './lib/stats.js';
+import { numberArg } from './lib/args.js';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : Number(process.argv[i + 1]);
-}
-const rounds = arg('rounds', 15);
-const ops = arg('ops', 100_000);
+const rounds = numberArg('rounds', 15);
+const ops = numberArg('ops', 100_000);
 
 const BAGGAGE = 'color=feature-42,user=alice,k1=v1,k2=v2';
 const headers = { host: '127.0.0.1:3000', 'user-agent': 'autocannon', accept: '*/*', baggage: BAGGAGE };

@@ -18,16 +18,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as NodeHttp from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { median } from './stats.js';
+import { median } from './lib/stats.js';
+import { arg } from './lib/args.js';
 
 const VARIANTS = ['otel', 'otel+dyeline', 'otel+dyeline-baggage', 'dyeline', 'dyeline+cls'] as const;
 type Variant = (typeof VARIANTS)[number] | 'downstream';
 const BAGGAGE = 'color=feature-42,user=alice,k1=v1,k2=v2';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : (process.argv[i + 1] as string);
-}
 
 // ---------------------------------------------------------------- services
 
@@ -126,7 +122,6 @@ function start(variant: Variant, downstream = ''): Promise<{ child: ChildProcess
 async function text(url: string, headers: Record<string, string> = {}): Promise<string> {
   return (await fetch(url, { headers })).text();
 }
-
 
 /** The services load the built packages, as users do: tsx's transform of the sources keeps function names at a cost per closure. */
 function build(): void {

@@ -13,14 +13,11 @@ import CircuitBreaker from 'opossum';
 import { ConsecutiveBreaker, TimeoutStrategy, circuitBreaker, handleAll, timeout as cockatielTimeout, wrap } from 'cockatiel';
 import { Deadline, createTag, runWithDeadline, runWithTag } from '@dyeline/core';
 import { createBreakerRegistry, createPolicy } from '@dyeline/resilience';
-import { median } from './stats.js';
+import { median } from './lib/stats.js';
+import { numberArg } from './lib/args.js';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : Number(process.argv[i + 1]);
-}
-const ROUNDS = arg('rounds', 15);
-const CALLS = arg('calls', 20_000);
+const ROUNDS = numberArg('rounds', 15);
+const CALLS = numberArg('calls', 20_000);
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
@@ -76,7 +73,6 @@ async function measure(run: Case, n: number): Promise<number> {
   await run(n);
   return Number(process.hrtime.bigint() - start) / n;
 }
-
 
 // Everything runs inside one request context with a deadline, as a handler's outbound calls would.
 const request = Deadline.after(3_600_000);

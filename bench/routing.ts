@@ -13,12 +13,8 @@ import { createTag, runWithTag } from '@dyeline/core';
 import { createRouter } from '@dyeline/routing';
 import type { Instance, RouteRequest } from '@dyeline/routing';
 import { routedFetch } from '@dyeline/http';
-import { median } from './stats.js';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : Number(process.argv[i + 1]);
-}
+import { median } from './lib/stats.js';
+import { numberArg } from './lib/args.js';
 
 const RULES = 20;
 const INSTANCES = 50;
@@ -120,8 +116,8 @@ const gateway = (send: (tag: ReturnType<typeof createTag>) => Promise<Response>)
   });
 const plainPort = await gateway(() => fetch(`http://127.0.0.1:${backendPort}/`));
 const routedPort = await gateway(() => routed('http://backend/'));
-const seconds = arg('hop-seconds', 3);
-const rounds = arg('rounds', 3);
+const seconds = numberArg('hop-seconds', 3);
+const rounds = numberArg('rounds', 3);
 const rps: Record<string, number[]> = { plain: [], routed: [] };
 for (let round = 0; round < rounds; round++) {
   for (const [name, port] of [['plain', plainPort], ['routed', routedPort]] as const) {

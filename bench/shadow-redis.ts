@@ -8,15 +8,12 @@ import { Redis } from 'ioredis';
 import { createTag, runWithTag } from '@dyeline/core';
 import { shadowRedis } from '@dyeline/shadow/ioredis';
 import { startRedis } from '../test/harness/redis.js';
-import { median } from './stats.js';
+import { median } from './lib/stats.js';
+import { numberArg } from './lib/args.js';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : Number(process.argv[i + 1]);
-}
-const rounds = arg('rounds', 15);
-const ops = arg('ops', 40_000);
-const inflight = arg('inflight', 50);
+const rounds = numberArg('rounds', 15);
+const ops = numberArg('ops', 40_000);
+const inflight = numberArg('inflight', 50);
 
 const server = await startRedis();
 const bareClient = new Redis(server.url);

@@ -9,17 +9,13 @@ import { createTag, runWithTag } from '@dyeline/core';
 import { shadowPool } from '@dyeline/shadow/pg';
 import { createShadowResolver } from '@dyeline/shadow';
 import { postgresBinary, startPostgres } from '../test/harness/postgres.js';
-import { median } from './stats.js';
+import { median } from './lib/stats.js';
+import { numberArg } from './lib/args.js';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : Number(process.argv[i + 1]);
-}
-const rounds = arg('rounds', 9);
-const ops = arg('ops', 1_000_000);
-const queries = arg('queries', 4000);
-const concurrency = arg('concurrency', 16);
-
+const rounds = numberArg('rounds', 9);
+const ops = numberArg('ops', 1_000_000);
+const queries = numberArg('queries', 4000);
+const concurrency = numberArg('concurrency', 16);
 
 const SHADOW = createTag({ shadow: true, user: 'stress' });
 const PROD = createTag({ user: 'alice' });

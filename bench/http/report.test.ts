@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkTargets, summarize } from './report.js';
 import type { Sample } from './report.js';
 import type { ScenarioName } from './scenarios.js';
-import { median } from '../stats.js';
+import { median } from '../lib/stats.js';
 
 const sample = (rps: number, cpuUsPerRequest: number, round = 1): Sample => ({ round, rps, p99Ms: 1, cpuUsPerRequest, errors: 0 });
 

@@ -1,6 +1,6 @@
 import { SCENARIOS } from './scenarios.js';
 import type { ScenarioName } from './scenarios.js';
-import { median } from '../stats.js';
+import { median } from '../lib/stats.js';
 
 /** One measurement of one scenario in one round. */
 export interface Sample {
