@@ -11,15 +11,14 @@ export type OptionsInterceptor = (dispatch: DispatchLike) => DispatchLike;
 /**
  * `dispatcher` with `interceptor` in front of its `dispatch`; everything else
  * (close, destroy, events, pool stats) is the dispatcher's own, through a
- * Proxy as undici's `compose` returns. @internal
+ * Proxy, as undici 7's `compose` returns. @internal
  *
  * Why not `compose`: undici 7's compose converts every request's handler to the
  * v7 callback API for each interceptor and back for the dispatcher (a
  * WrapHandler, an UnwrapHandler and a controller per request, the response
  * headers parsed into an object on the way), which cost 5–8 µs of CPU per
- * `fetch` on Node 24 (bench/README.md). dyeline's interceptors only rewrite
- * options, or answer with whichever callback the handler has, so the handler
- * needs no conversion.
+ * `fetch` on Node 24 (bench/README.md). Propagation only rewrites the
+ * options, so the handler needs no conversion.
  */
 export function interceptDispatcher<D extends object>(dispatcher: D, interceptor: OptionsInterceptor): D {
   const own = (dispatcher as unknown as DispatcherLike).dispatch;
