@@ -20,7 +20,7 @@ let cjs: Core;
 
 // Under `npx pnpm@10 test` pnpm need not be on PATH; npm_execpath names it.
 const execpath = process.env.npm_execpath;
-const pnpm = execpath !== undefined && /\.c?js$/.test(execpath) ? [process.execPath, execpath] : ['pnpm'];
+const pnpm = execpath !== undefined && /pnpm[^/]*\.c?js$/.test(execpath) ? [process.execPath, execpath] : ['pnpm'];
 
 beforeAll(async () => {
   execFileSync(pnpm[0]!, [...pnpm.slice(1), '--filter', '@dyeline/core', 'build'], { cwd: root, stdio: 'pipe' });
