@@ -5,6 +5,9 @@
 //                  dyeline ingress (parse + trust + ALS) and the span processor;
 //                  it writes the tag's own headers (x-color, x-user) too
 //   otel+dyeline-baggage   the same writing baggage only: the wire of `otel`
+//   otel+dyeline-2stores   otel+dyeline-baggage with OpenTelemetry's own
+//                  context manager: two AsyncLocalStorages instead of one
+//                  (the otel+dyeline variants above use DyelineContextManager)
 //   dyeline        dyeline ingress alone (no OTel), for the cls-hooked pair
 //   dyeline+cls    the same plus the cls-hooked bridge (cost of cls-hooked)
 // Each variant runs in its own process; autocannon drives them in
@@ -21,7 +24,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { median } from './lib/stats.js';
 import { arg } from './lib/args.js';
 
-const VARIANTS = ['otel', 'otel+dyeline', 'otel+dyeline-baggage', 'dyeline', 'dyeline+cls'] as const;
+const VARIANTS = ['otel', 'otel+dyeline', 'otel+dyeline-baggage', 'otel+dyeline-2stores', 'dyeline', 'dyeline+cls'] as const;
 type Variant = (typeof VARIANTS)[number] | 'downstream';
 const BAGGAGE = 'color=feature-42,user=alice,k1=v1,k2=v2';
 
@@ -40,9 +43,12 @@ async function serve(variant: Variant, downstream: string): Promise<void> {
     const batch = new BatchSpanProcessor(exporter);
     const dyeline = variant !== 'otel';
     // Like for like: OpenTelemetry alone writes `baggage` only.
-    const propagatorOptions = variant === 'otel+dyeline-baggage' ? { write: { headers: false } } : {};
+    const propagatorOptions = variant === 'otel+dyeline' ? {} : { write: { headers: false } };
     const provider = new NodeTracerProvider({ spanProcessors: dyeline ? [dyelineSpanProcessor(), batch] : [batch] });
+    const { DyelineContextManager } = await import('../packages/otel/dist/context-manager.js');
+    const oneStore = dyeline && variant !== 'otel+dyeline-2stores';
     provider.register({
+      ...(oneStore ? { contextManager: new DyelineContextManager() } : {}),
       propagator: new CompositePropagator({
         propagators: [new W3CTraceContextPropagator(), dyeline ? new DyelinePropagator(propagatorOptions) : new W3CBaggagePropagator()],
       }),
@@ -206,6 +212,8 @@ async function main(): Promise<void> {
       'otel+dyeline / otel cpu': r('otel+dyeline', 'otel', 'cpuUsPerRequest'),
       'otel+dyeline-baggage / otel req/s, paired': paired('otel+dyeline-baggage', 'otel', 'rps'),
       'otel+dyeline-baggage / otel cpu, paired': paired('otel+dyeline-baggage', 'otel', 'cpuUs'),
+      'otel+dyeline-2stores / otel req/s, paired': paired('otel+dyeline-2stores', 'otel', 'rps'),
+      'otel+dyeline-2stores / otel cpu, paired': paired('otel+dyeline-2stores', 'otel', 'cpuUs'),
       'cls-hooked bridge cpu µs/request added':
         (results['dyeline+cls'] as { cpuUsPerRequest: number }).cpuUsPerRequest - (results.dyeline as { cpuUsPerRequest: number }).cpuUsPerRequest,
     };

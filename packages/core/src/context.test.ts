@@ -13,6 +13,7 @@ import {
   runWithDeadline,
   runWithTag,
 } from './context.js';
+import { currentCompanion, enterCompanion, runWithCompanion } from './companion-context.js';
 import { Deadline } from './deadline.js';
 import { EMPTY_TAG, createTag } from './tag.js';
 
@@ -151,5 +152,52 @@ describe('runWithContext / bindToCurrentContext / contextStorage', () => {
   it('keeps one store on globalThis under the versioned symbol', () => {
     const key = Symbol.for('dyeline.context.v1');
     expect((globalThis as Record<symbol, unknown>)[key]).toBe(contextStorage());
+  });
+});
+
+describe('companion context (a context manager sharing the storage)', () => {
+  it('outside any request, a companion scope is no request', () => {
+    runWithCompanion('otel', () => {
+      expect(currentCompanion()).toBe('otel');
+      expect(currentTag()).toBeUndefined();
+      expect(currentContext()).toBeUndefined();
+      expect(currentDeadline()).toBeUndefined();
+    });
+    expect(currentCompanion()).toBeUndefined();
+  });
+
+  it('passes arguments through and returns what fn returns', () => {
+    expect(runWithCompanion('c', (a: number, b: number) => a + b, 2, 3)).toBe(5);
+  });
+
+  it('every dyeline scope carries the companion on, and a companion scope keeps the request', () => {
+    const tag = createTag({ color: 'c' });
+    const deadline = Deadline.after(60_000);
+    runWithCompanion('outer', () =>
+      runWithTag(tag, () =>
+        runWithDeadline(deadline, () => {
+          expect(currentCompanion()).toBe('outer');
+          runWithCompanion('inner', () => {
+            expect(currentTag()).toBe(tag);
+            expect(currentDeadline()).toBe(deadline);
+            expect(currentCompanion()).toBe('inner');
+          });
+          expect(currentCompanion()).toBe('outer');
+        }),
+      ),
+    );
+    deadline.dispose();
+  });
+
+  it('enterCompanion sets it for the rest of the execution; the function returned restores', () => {
+    const tag = createTag({ color: 'kept' });
+    runWithTag(tag, () => {
+      const restore = enterCompanion('entered');
+      expect(currentCompanion()).toBe('entered');
+      expect(currentTag()).toBe(tag);
+      restore();
+      expect(currentCompanion()).toBeUndefined();
+      expect(currentTag()).toBe(tag);
+    });
   });
 });

@@ -12,7 +12,10 @@ import type { Tag } from './tag.js';
  */
 export class RequestContext {
   constructor(
-    /** The request's tag. */
+    /**
+     * The request's tag. (Undefined only in a scope that holds nothing but a
+     * {@link RequestContext.companion}: `currentContext()` never returns one.)
+     */
     readonly tag: Tag,
     /** The request's deadline, if one applies. */
     readonly deadline: Deadline | undefined,
@@ -23,13 +26,21 @@ export class RequestContext {
      * in it (the ingress option `bindEmitters`); scopes derived from it keep it.
      */
     readonly bindsEmitters: boolean = false,
+    /**
+     * The context of another library that keeps its own in this same
+     * storage — OpenTelemetry's, through `DyelineContextManager` of
+     * `@dyeline/otel` — so that a process propagates one store, not two.
+     * Opaque to dyeline; every scope derived from this one carries it on.
+     */
+    readonly companion?: unknown,
   ) {}
 }
 
 // One store per process, whatever number of copies of this package are
 // loaded (ESM + CJS builds, two versions): the slot lives on globalThis under
 // a versioned, registry-wide symbol. Bump the version only when the shape of
-// RequestContext changes incompatibly.
+// RequestContext changes incompatibly. (`companion` was added within v1: a
+// copy of core older than it drops the companion in the scopes it makes.)
 const STORAGE_KEY = Symbol.for('dyeline.context.v1');
 
 type GlobalWithStorage = typeof globalThis & { [STORAGE_KEY]?: AsyncLocalStorage<RequestContext> };
@@ -46,14 +57,20 @@ function globalStorage(): AsyncLocalStorage<RequestContext> {
 
 const storage = globalStorage();
 
-/** The process-wide AsyncLocalStorage that carries the {@link RequestContext}. */
+/**
+ * The process-wide AsyncLocalStorage that carries the {@link RequestContext}.
+ * With `DyelineContextManager` it also carries OpenTelemetry's context, and
+ * its store may then be a companion-only scope (`tag` undefined).
+ */
 export function contextStorage(): AsyncLocalStorage<RequestContext> {
   return storage;
 }
 
 /** The current request context, or `undefined` outside any request. */
 export function currentContext(): RequestContext | undefined {
-  return storage.getStore();
+  const context = storage.getStore();
+  // A scope that holds only a companion's context is no request's.
+  return context?.tag === undefined ? undefined : context;
 }
 
 /** The current tag, or `undefined` outside any request. Allocates nothing. */
@@ -81,7 +98,7 @@ export function currentIngressResult(): IngressResult | undefined {
  */
 export function runWithTag<R>(tag: Tag, fn: () => R): R {
   const parent = storage.getStore();
-  return storage.run(new RequestContext(tag, parent?.deadline, parent?.ingress, parent?.bindsEmitters), fn);
+  return storage.run(new RequestContext(tag, parent?.deadline, parent?.ingress, parent?.bindsEmitters, parent?.companion), fn);
 }
 
 /**
@@ -91,7 +108,13 @@ export function runWithTag<R>(tag: Tag, fn: () => R): R {
 export function runWithDeadline<R>(deadline: Deadline, fn: () => R): R {
   const parent = storage.getStore();
   return storage.run(
-    new RequestContext(parent?.tag ?? EMPTY_TAG, Deadline.earliest(parent?.deadline, deadline), parent?.ingress, parent?.bindsEmitters),
+    new RequestContext(
+      parent?.tag ?? EMPTY_TAG,
+      Deadline.earliest(parent?.deadline, deadline),
+      parent?.ingress,
+      parent?.bindsEmitters,
+      parent?.companion,
+    ),
     fn,
   );
 }

@@ -19,6 +19,7 @@ export {
   runWithDeadline,
   runWithTag,
 } from './context.js';
+export { currentCompanion, enterCompanion, runWithCompanion } from './companion-context.js';
 export { fetchHeadersAccessor, headerRecordAccessor, incomingHeadersGetter } from './carrier.js';
 export type { CarrierAccessor, CarrierGetter, CarrierSetter } from './carrier.js';
 export { createCodec } from './codec.js';

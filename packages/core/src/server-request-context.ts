@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bindRequestEmitters } from './bind-request-emitters.js';
-import { RequestContext, currentDeadline } from './context.js';
+import { RequestContext, contextStorage } from './context.js';
 import { Deadline } from './deadline.js';
 import type { IngressResult } from './ingress.js';
 import { responseHeadersAccessor } from './server-options.js';
@@ -12,7 +12,8 @@ import { EMPTY_TAG } from './tag.js';
  * every server adapter (Koa, Express) does alike once the policy let the
  * request in: echo the tag if asked, take the caller's deadline unless a
  * timeout middleware that ran first set an earlier one, and bind the
- * request's emitters.
+ * request's emitters. A companion context in force (OpenTelemetry's server
+ * span, with `DyelineContextManager`) is carried on.
  */
 export function serverRequestContext(
   settings: ServerAdapterSettings,
@@ -22,7 +23,8 @@ export function serverRequestContext(
 ): RequestContext {
   const { tag } = result;
   if (settings.echo && tag !== EMPTY_TAG) settings.ingress.codec.inject(tag, res, responseHeadersAccessor);
-  let deadline = currentDeadline();
+  const parent = contextStorage().getStore();
+  let deadline = parent?.deadline;
   if (result.deadlineMs !== undefined && (deadline === undefined || deadline.remaining() > result.deadlineMs)) {
     const own = Deadline.after(result.deadlineMs);
     deadline = own;
@@ -30,5 +32,5 @@ export function serverRequestContext(
     res.once('close', () => (res.writableFinished ? own.dispose() : own.abort()));
   }
   if (settings.bindEmitters) bindRequestEmitters(req, res);
-  return new RequestContext(tag, deadline, result, settings.bindEmitters);
+  return new RequestContext(tag, deadline, result, settings.bindEmitters, parent?.companion);
 }

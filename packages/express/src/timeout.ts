@@ -4,7 +4,9 @@ import {
   EMPTY_TAG,
   RequestContext,
   answerTimeout,
-  currentContext,   requestBudget,
+  currentCompanion,
+  currentContext,
+  requestBudget,
   resolveServerTimeoutOptions,
   runWithContext,
 } from '@dyeline/core';
@@ -46,7 +48,7 @@ export function timeout(options: ExpressTimeoutOptions): RequestHandler {
       return;
     }
     const parent = currentContext();
-    const context = new RequestContext(parent?.tag ?? EMPTY_TAG, deadline, parent?.ingress, parent?.bindsEmitters);
+    const context = new RequestContext(parent?.tag ?? EMPTY_TAG, deadline, parent?.ingress, parent?.bindsEmitters, currentCompanion());
     // The deadline's own signal is the one clock: a second timer could fire
     // after the signal aborted a fetch and its rejection became a 500.
     deadline.signal.addEventListener('abort', () => answerTimeout(settings, res), { once: true });

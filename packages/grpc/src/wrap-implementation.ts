@@ -161,7 +161,10 @@ function wrap<I extends object>(implementation: I, options: DyelineServerOptions
       continue;
     }
     const dyelineHandler: Handler = function (call, callback) {
-      let context = UNTAGGED;
+      // A companion context in force (OpenTelemetry's server span, with
+      // DyelineContextManager) is carried on; any other ambient scope is not.
+      const companion = storage.getStore()?.companion;
+      let context = companion === undefined ? UNTAGGED : new RequestContext(EMPTY_TAG, undefined, undefined, false, companion);
       try {
         const read = ingress.read(call.metadata, metadataAccessor, peerAddress(call.getPeer()));
         if (read.rejected !== undefined) {
@@ -170,7 +173,7 @@ function wrap<I extends object>(implementation: I, options: DyelineServerOptions
         }
         let deadline = incomingDeadline(call.getDeadline());
         if (read.deadlineMs !== undefined) deadline = Deadline.earliest(deadline, Deadline.after(read.deadlineMs));
-        if (read.tag !== EMPTY_TAG || deadline !== undefined) context = new RequestContext(read.tag, deadline, read);
+        if (read.tag !== EMPTY_TAG || deadline !== undefined) context = new RequestContext(read.tag, deadline, read, false, companion);
       } catch (cause) {
         // Not reachable with a well-behaved ingress; if it happens, serve untagged rather than fail the call.
         if (onError !== undefined) {

@@ -4,8 +4,10 @@ import {
   EMPTY_TAG,
   RequestContext,
   answerTimeout,
-  currentContext, isDeadlineExceededError,
-    requestBudget,
+  currentCompanion,
+  currentContext,
+  isDeadlineExceededError,
+  requestBudget,
   resolveServerTimeoutOptions,
   runWithContext,
 } from '@dyeline/core';
@@ -58,7 +60,7 @@ export function timeout(options: KoaTimeoutOptions): Middleware {
       return Promise.resolve();
     }
     const parent = currentContext();
-    const context = new RequestContext(parent?.tag ?? EMPTY_TAG, deadline, parent?.ingress, parent?.bindsEmitters);
+    const context = new RequestContext(parent?.tag ?? EMPTY_TAG, deadline, parent?.ingress, parent?.bindsEmitters, currentCompanion());
     return new Promise<void>((resolve, reject) => {
       let timedOut = false;
       // The deadline's own signal is the one clock: a second timer could fire
