@@ -16,6 +16,7 @@ import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeHttpGet } from './helpers/node-http-get.js';
 import { contextStorage, createTag, currentContext, currentTag, runWithTag } from '@dyeline/core';
 import { wrapImplementation } from '@dyeline/grpc';
 import { dyeline, timeout } from '@dyeline/koa';
@@ -42,16 +43,7 @@ function listen(server: Server): Promise<string> {
 }
 
 function get(url: string, headers: Record<string, string> = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { headers }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (body += chunk));
-        res.on('end', () => resolve(body));
-      })
-      .on('error', reject);
-  });
+  return nodeHttpGet(http, url, headers);
 }
 
 describe('DyelineContextManager: one store for both', () => {

@@ -10,6 +10,7 @@ import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } from '@
 import type * as NodeHttp from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeHttpGet } from './helpers/node-http-get.js';
 import { createIngress, currentTag, incomingHeadersGetter, runWithTag } from '@dyeline/core';
 import type { IngressOptions } from '@dyeline/core';
 import { DyelinePropagator, dyelineSpanProcessor, tagFromContext } from '@dyeline/otel';
@@ -43,16 +44,7 @@ function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): P
 }
 
 function get(url: string, headers: Record<string, string> = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { headers }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (body += chunk));
-        res.on('end', () => resolve(body));
-      })
-      .on('error', reject);
-  });
+  return nodeHttpGet(http, url, headers);
 }
 
 /** A dyeline ingress on plain node:http (what @dyeline/koa and /express do per request). */
