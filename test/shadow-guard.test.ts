@@ -1,8 +1,9 @@
 import { createServer } from 'node:http';
 import http from 'node:http';
 import { createTag, isShadowIsolationError, runWithTag } from '@dyeline/core';
-import { createOutboundGuard, guardHttpRequest, guardedFetch, outboundGuardInterceptor } from '@dyeline/shadow';
+import { createOutboundGuard, guardHttpRequest, guardedFetch, outboundGuardInterceptor, withOutboundGuard } from '@dyeline/shadow';
 import { Agent, fetch as undiciFetch, request as undiciRequest } from 'undici';
+import type { Dispatcher } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { listen } from './helpers/http-server.js';
 import type { RunningServer } from './helpers/http-server.js';
@@ -122,6 +123,44 @@ describe('outbound guard against real HTTP servers', () => {
     expect(payments.requests).toBe(1);
     expect(payments.connections).toBe(1);
     expect(allowed.requests).toBe(1);
+  });
+
+  it('withOutboundGuard: the same refusals in front of an Agent, which it still closes', async () => {
+    const dispatcher = withOutboundGuard(agent(), guard());
+    try {
+      await runWithTag(SHADOW, async () => {
+        await expect(undiciRequest(`${payments.url}/charge`, { dispatcher })).rejects.toSatisfy(isShadowIsolationError);
+        await expect(undiciFetch(`${payments.url}/charge`, { dispatcher })).rejects.toSatisfy(
+          (e: unknown) => isShadowIsolationError(e) || isShadowIsolationError((e as Error).cause),
+        );
+        expect(await (await undiciRequest(`${allowed.url}/ok`, { dispatcher })).body.text()).toBe('real');
+      });
+      const prod = await runWithTag(PROD, () => undiciRequest(`${payments.url}/charge`, { dispatcher }));
+      expect(await prod.body.text()).toBe('real');
+    } finally {
+      await dispatcher.close();
+    }
+    expect(dispatcher.closed).toBe(true);
+    expect(payments.requests).toBe(1);
+    expect(allowed.requests).toBe(1);
+  });
+
+  it('withOutboundGuard hands the handler to the dispatcher as it came (no per-request conversion)', () => {
+    const seen: unknown[] = [];
+    const inner = { dispatch: (_options: unknown, handler: unknown) => seen.push(handler) > 0 };
+    const handler = { onError() {} };
+    const wrapped = withOutboundGuard(inner as unknown as Dispatcher, guard());
+    runWithTag(PROD, () => wrapped.dispatch({ origin: allowed.url, path: '/', method: 'GET' }, handler as unknown as Dispatcher.DispatchHandler));
+    expect(seen).toEqual([handler]);
+    expect(seen[0]).toBe(handler);
+  });
+
+  it.each([[undefined], [null], [{}], [{ dispatch: 'no' }]])('withOutboundGuard: a dispatcher without dispatch is a TypeError: %j', (bad) => {
+    expect(() => withOutboundGuard(bad as unknown as Dispatcher, guard())).toThrow('withOutboundGuard: dispatcher');
+  });
+
+  it('withOutboundGuard: something that is not a guard is a TypeError', () => {
+    expect(() => withOutboundGuard({ dispatch: () => true }, {} as never)).toThrow('withOutboundGuard: guard');
   });
 
   it('node:http: shadow request errors with ShadowIsolationError and opens no socket', async () => {

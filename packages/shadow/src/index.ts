@@ -8,3 +8,4 @@ export { guardedFetch } from './outbound-guard-fetch.js';
 export { guardHttpRequest } from './outbound-guard-http.js';
 export type { HttpRequestFunction } from './outbound-guard-http.js';
 export { outboundGuardInterceptor } from './outbound-guard-undici.js';
+export { withOutboundGuard } from './guarded-dispatcher.js';
