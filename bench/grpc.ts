@@ -16,7 +16,7 @@
 // of CPU per call apart, run after run. --in-process keeps the old mode (all
 // variants in one process; quicker, biased). The table shows medians, ratios
 // to bare and process CPU per call (client + server). JSON: bench/results/grpc.json.
-//   pnpm bench --suite grpc [--rounds 9] [--seconds 1.5] [--concurrency 64] [--in-process]
+//   pnpm bench --suite grpc [--rounds 15] [--seconds 1.5] [--concurrency 64] [--in-process]
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,7 +29,7 @@ import { loadSync } from '@grpc/proto-loader';
 import { median } from './lib/stats.js';
 import { arg } from './lib/args.js';
 
-const rounds = Number(arg('rounds', '9'));
+const rounds = Number(arg('rounds', '15'));
 const seconds = Number(arg('seconds', '1.5'));
 const concurrency = Number(arg('concurrency', '64'));
 const isolated = !process.argv.includes('--in-process');
