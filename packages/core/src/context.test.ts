@@ -5,6 +5,7 @@ import {
   RequestContext,
   bindToCurrentContext,
   contextStorage,
+  contextWithDeadline,
   currentContext,
   currentDeadline,
   currentIngressResult,
@@ -199,5 +200,30 @@ describe('companion context (a context manager sharing the storage)', () => {
       expect(currentCompanion()).toBeUndefined();
       expect(currentTag()).toBe(tag);
     });
+  });
+});
+
+describe('contextWithDeadline', () => {
+  it('is the scope in force with the deadline given, even a later one; tag and companion kept', () => {
+    const tag = createTag({ color: 'c' });
+    const early = Deadline.after(1_000);
+    const late = Deadline.after(60_000);
+    runWithCompanion('otel', () =>
+      runWithTag(tag, () =>
+        runWithDeadline(early, () => {
+          const context = contextWithDeadline(late);
+          expect(context.deadline).toBe(late);
+          expect(context.tag).toBe(tag);
+          expect(context.companion).toBe('otel');
+        }),
+      ),
+    );
+    early.dispose();
+    late.dispose();
+  });
+
+  it('outside any request carries an empty tag', () => {
+    expect(contextWithDeadline(undefined).tag).toBe(EMPTY_TAG);
+    runWithCompanion('otel', () => expect(contextWithDeadline(undefined).tag).toBe(EMPTY_TAG));
   });
 });

@@ -106,17 +106,17 @@ export function runWithTag<R>(tag: Tag, fn: () => R): R {
  * that one is earlier: a callee never gets more time than its caller.
  */
 export function runWithDeadline<R>(deadline: Deadline, fn: () => R): R {
+  return storage.run(contextWithDeadline(Deadline.earliest(storage.getStore()?.deadline, deadline)), fn);
+}
+
+/**
+ * The scope in force with `deadline`, as given, in place of its own: the
+ * tag, ingress result, emitter binding and companion carried on (an empty
+ * tag outside any request). What timeout middleware runs the request in.
+ */
+export function contextWithDeadline(deadline: Deadline | undefined): RequestContext {
   const parent = storage.getStore();
-  return storage.run(
-    new RequestContext(
-      parent?.tag ?? EMPTY_TAG,
-      Deadline.earliest(parent?.deadline, deadline),
-      parent?.ingress,
-      parent?.bindsEmitters,
-      parent?.companion,
-    ),
-    fn,
-  );
+  return new RequestContext(parent?.tag ?? EMPTY_TAG, deadline, parent?.ingress, parent?.bindsEmitters === true, parent?.companion);
 }
 
 /** Runs `fn` inside `context` exactly as given. */

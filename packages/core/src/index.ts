@@ -11,6 +11,7 @@ export {
   RequestContext,
   bindToCurrentContext,
   contextStorage,
+  contextWithDeadline,
   currentContext,
   currentDeadline,
   currentIngressResult,

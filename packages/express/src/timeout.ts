@@ -1,11 +1,8 @@
 import { EventEmitter } from 'node:events';
 import {
   Deadline,
-  EMPTY_TAG,
-  RequestContext,
   answerTimeout,
-  currentCompanion,
-  currentContext,
+  contextWithDeadline,
   requestBudget,
   resolveServerTimeoutOptions,
   runWithContext,
@@ -47,8 +44,7 @@ export function timeout(options: ExpressTimeoutOptions): RequestHandler {
       deadline.abort();
       return;
     }
-    const parent = currentContext();
-    const context = new RequestContext(parent?.tag ?? EMPTY_TAG, deadline, parent?.ingress, parent?.bindsEmitters, currentCompanion());
+    const context = contextWithDeadline(deadline);
     // The deadline's own signal is the one clock: a second timer could fire
     // after the signal aborted a fetch and its rejection became a 500.
     deadline.signal.addEventListener('abort', () => answerTimeout(settings, res), { once: true });

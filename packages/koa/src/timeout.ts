@@ -1,11 +1,8 @@
 import { EventEmitter } from 'node:events';
 import {
   Deadline,
-  EMPTY_TAG,
-  RequestContext,
   answerTimeout,
-  currentCompanion,
-  currentContext,
+  contextWithDeadline,
   isDeadlineExceededError,
   requestBudget,
   resolveServerTimeoutOptions,
@@ -59,8 +56,7 @@ export function timeout(options: KoaTimeoutOptions): Middleware {
       answer(settings, ctx, deadline);
       return Promise.resolve();
     }
-    const parent = currentContext();
-    const context = new RequestContext(parent?.tag ?? EMPTY_TAG, deadline, parent?.ingress, parent?.bindsEmitters, currentCompanion());
+    const context = contextWithDeadline(deadline);
     return new Promise<void>((resolve, reject) => {
       let timedOut = false;
       // The deadline's own signal is the one clock: a second timer could fire
