@@ -245,3 +245,44 @@ describe('createCodec option validation', () => {
     expect(() => createCodec(options as CodecOptions)).toThrow(message);
   });
 });
+
+describe('one request read by two codecs (a propagator, then ingress)', () => {
+  const headers = (): IncomingHttpHeaders => ({ 'x-color': 'blue', baggage: 'user=u1,bad key=1,other=1' });
+  const share = { share: true };
+
+  it('with equal options the second gets the shared result, problems reported to both', () => {
+    const drops: string[] = [];
+    const first = createCodec({ onDrop: () => drops.push('first') });
+    const second = createCodec({ onDrop: () => drops.push('second') });
+    const carrier = headers();
+    const a = first.extract(carrier, incomingHeadersGetter, share);
+    const b = second.extract(carrier, incomingHeadersGetter);
+    expect(b).toBe(a);
+    expect(b.tag.toJSON()).toEqual({ color: 'blue', user: 'u1' });
+    expect(b.errors).toHaveLength(1);
+    expect(drops).toEqual(['first', 'second']);
+  });
+
+  it('a result not shared is not kept', () => {
+    const codec = createCodec();
+    const carrier = headers();
+    expect(codec.extract(carrier, incomingHeadersGetter)).not.toBe(codec.extract(carrier, incomingHeadersGetter));
+  });
+
+  it('another carrier, a changed header or other options are read anew', () => {
+    const codec = createCodec();
+    const carrier = headers();
+    const a = codec.extract(carrier, incomingHeadersGetter, share);
+    expect(codec.extract(headers(), incomingHeadersGetter)).not.toBe(a);
+    expect(codec.extract(carrier, incomingHeadersGetter)).toBe(a);
+    carrier['x-color'] = 'green';
+    expect(codec.extract(carrier, incomingHeadersGetter).tag.color).toBe('green');
+    carrier['x-color'] = 'blue';
+    codec.extract(carrier, incomingHeadersGetter, share);
+    carrier.baggage = 'user=u2';
+    expect(codec.extract(carrier, incomingHeadersGetter).tag.user).toBe('u2');
+    // Same headers read, other limits: the user u2 is too long for it.
+    codec.extract(carrier, incomingHeadersGetter, share);
+    expect(createCodec({ limits: { maxValueLength: 1 } }).extract(carrier, incomingHeadersGetter).tag.user).toBeUndefined();
+  });
+});

@@ -62,8 +62,12 @@ export interface ExtractResult {
 
 /** Reads and writes tags on any carrier. */
 export interface Codec {
-  /** Never throws: invalid input is dropped and reported in `errors` and through `onDrop`. */
-  extract<C>(carrier: C, getter: CarrierGetter<C>): ExtractResult;
+  /**
+   * Never throws: invalid input is dropped and reported in `errors` and through `onDrop`.
+   * A carrier object that an extraction with `share: true` read last, unchanged since, is not
+   * read again by a codec with equal options: it returns that result (its problems reported again).
+   */
+  extract<C>(carrier: C, getter: CarrierGetter<C>, options?: ExtractOptions): ExtractResult;
   /**
    * Writes `tag` to `carrier`. With a getter, a header already present wins
    * unless `overwrite` is true; baggage is merged, keeping members already
@@ -72,6 +76,15 @@ export interface Codec {
    * Baggage).
    */
   inject<C>(tag: Tag, carrier: C, accessor: CarrierSetter<C> | CarrierAccessor<C>, options?: InjectOptions): void;
+}
+
+/** Options of {@link Codec.extract}. */
+export interface ExtractOptions {
+  /**
+   * Keep this result for the next reader of the same carrier object (a
+   * propagator that reads a request before dyeline ingress does). Default false.
+   */
+  share?: boolean;
 }
 
 /** Options of {@link Codec.inject}. */
@@ -103,6 +116,10 @@ interface ResolvedCodec {
   readonly checkPrintable: boolean;
   readonly rules: ValueRules;
   readonly onDrop: ((error: InvalidTagError) => void) | undefined;
+  /** Every header read besides `baggage`, in reading order. */
+  readonly readNames: readonly string[];
+  /** Everything that decides what `extract` returns for given raw values; equal for codecs made with equal options. */
+  readonly signature: string;
 }
 
 /** A baggage key that carries a field: which one (and its index in FIELDS), and its rank among that field's keys. */
@@ -242,12 +259,26 @@ function resolve(options: CodecOptions): ResolvedCodec {
     presetHeaders,
     presetBaggage,
   };
+  const readNames = [...headers.color, ...headers.user, ...headers.shadow, ...extra];
+  const readBaggageOption = options.baggage !== false;
+  const signature = JSON.stringify([
+    headers,
+    [...baggageRoles],
+    [...extra],
+    readBaggageOption,
+    maxValueLength,
+    maxHeaderBytes,
+    valuePattern.source,
+    valuePattern.flags,
+  ]);
   return {
+    readNames,
+    signature,
     headers,
     writeHeaders: lists.writeHeaders,
     writeBaggage: lists.writeBaggage,
     baggageRoles,
-    readBaggage: options.baggage !== false,
+    readBaggage: readBaggageOption,
     extra: [...extra],
     writes: { color: fieldWrite('color', lists), user: fieldWrite('user', lists), shadow: fieldWrite('shadow', lists) },
     checkPrintable: valuePattern !== DEFAULT_VALUE_RULES.valuePattern,
@@ -346,7 +377,30 @@ function readBaggage(codec: ResolvedCodec, found: Found, header: string): void {
 export function createCodec(options: CodecOptions = {}): Codec {
   const codec = resolve(options);
 
-  function extract<C>(carrier: C, getter: CarrierGetter<C>): ExtractResult {
+  function extract<C>(carrier: C, getter: CarrierGetter<C>, extractOptions?: ExtractOptions): ExtractResult {
+    const last = lastExtraction;
+    if (last.carrier === carrier) {
+      const header = codec.readBaggage ? getter.get(carrier, 'baggage') : undefined;
+      if (header === last.header && last.signature === codec.signature && sameValues(last.values, carrier, getter, codec.readNames)) {
+        // Problems are reported to every reader, as if it had parsed the header itself.
+        if (last.result.errors !== undefined && codec.onDrop !== undefined) for (const error of last.result.errors) report(codec, undefined, error);
+        return last.result;
+      }
+    }
+    const result = extractAnew(carrier, getter);
+    if (extractOptions?.share === true && typeof carrier === 'object' && carrier !== null) {
+      const names = codec.readNames;
+      for (let i = 0; i < names.length; i++) last.values[i] = getter.get(carrier, names[i] as string);
+      last.values.length = names.length;
+      last.carrier = carrier;
+      last.header = codec.readBaggage ? getter.get(carrier, 'baggage') : undefined;
+      last.signature = codec.signature;
+      last.result = result;
+    }
+    return result;
+  }
+
+  function extractAnew<C>(carrier: C, getter: CarrierGetter<C>): ExtractResult {
     let found: Found | undefined;
     for (const field of FIELDS) {
       for (const name of codec.headers[field]) {
@@ -450,7 +504,32 @@ export function createCodec(options: CodecOptions = {}): Codec {
   return { extract, inject };
 }
 
+/**
+ * The last extraction made with `share: true`, for every codec of this copy
+ * of core. A traced service reads one request's headers twice in one
+ * synchronous run: OpenTelemetry's propagator for the server span, then
+ * dyeline ingress. With equal codec options the second reader gets the
+ * first one's result instead of parsing the baggage again. Keyed by the
+ * carrier object, the codec's options and every raw value read: another
+ * request, other options or a changed header miss. Only sharing readers
+ * write it, so a service without one pays a single comparison per read.
+ */
+interface LastExtraction {
+  carrier: unknown;
+  header: string | undefined;
+  signature: string;
+  values: (string | undefined)[];
+  result: ExtractResult;
+}
+
+function sameValues<C>(values: readonly (string | undefined)[], carrier: C, getter: CarrierGetter<C>, names: readonly string[]): boolean {
+  for (let i = 0; i < names.length; i++) if (getter.get(carrier, names[i] as string) !== values[i]) return false;
+  return true;
+}
+
 const NOTHING: ExtractResult = Object.freeze({ tag: EMPTY_TAG, fields: Object.freeze([]) as readonly string[], errors: undefined });
+
+const lastExtraction: LastExtraction = { carrier: undefined, header: undefined, signature: '', values: [], result: NOTHING };
 
 /** How one tag is written by one codec, worked out once (see `planFor`). */
 interface InjectPlan {

@@ -35,7 +35,7 @@ export {
   parseBaggage,
 } from './baggage.js';
 export type { BaggageLimits, BaggageMember } from './baggage.js';
-export type { Codec, CodecOptions, CodecPreset, ExtractResult, InjectOptions, PresetFieldNames, TagHeaderNames } from './codec.js';
+export type { Codec, CodecOptions, CodecPreset, ExtractOptions, ExtractResult, InjectOptions, PresetFieldNames, TagHeaderNames } from './codec.js';
 export { createTrustPolicy, signTag } from './trust.js';
 export type { SignOptions, TrustDecision, TrustOptions, TrustPolicy, TrustRequest } from './trust.js';
 export { createIngress } from './ingress.js';

@@ -174,3 +174,16 @@ describe('DyelinePropagator', () => {
     expect(() => new DyelinePropagator({ headers: { color: 'Bad Header' } })).toThrow(TypeError);
   });
 });
+
+describe('DyelinePropagator and dyeline ingress on one request', () => {
+  it('ingress reuses the tag the propagator read for the server span: the baggage is parsed once', () => {
+    const p = new DyelinePropagator();
+    const headers = { 'x-user': 'alice', baggage: 'color=blue,other=1' };
+    const ctx = p.extract(ROOT_CONTEXT, headers, getter);
+    // What the span processor does for a span started before ingress runs.
+    const forSpan = tagFromContext(ctx);
+    const result = createIngress({ trust: { trustedCidrs: ['127.0.0.1/32'] } }).read(headers, incomingHeadersGetter, '127.0.0.1');
+    expect(result.tag).toBe(forSpan);
+    expect(result.tag.toJSON()).toEqual({ color: 'blue', user: 'alice' });
+  });
+});

@@ -12,9 +12,9 @@ import {
   joinBaggage,
   parseBaggage,
 } from '@dyeline/core';
-import type { Codec, CodecOptions, InvalidTagError, Tag } from '@dyeline/core';
+import type { CarrierGetter, Codec, CodecOptions, InvalidTagError, Tag } from '@dyeline/core';
 import { tagBaggageKeys } from './baggage-keys.js';
-import { HeaderExtraction, extractionGetter, readHeader } from './header-extraction.js';
+import { HeaderExtraction, readHeader } from './header-extraction.js';
 import type { ExtractionReader, Materialised } from './header-extraction.js';
 import { extractedEntry, setExtractedTag, tagFromContext } from './tag-from-context.js';
 
@@ -30,6 +30,7 @@ export interface DyelinePropagatorOptions extends CodecOptions {
 type Scratch = Record<string, string>;
 
 const ignore = (): void => {};
+const SHARE = Object.freeze({ share: true });
 
 const NO_MEMBERS: readonly string[] = Object.freeze([]);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -65,7 +66,9 @@ export class DyelinePropagator implements TextMapPropagator {
   readonly #reader: ExtractionReader = {
     tagOf: (extraction) => {
       try {
-        return this.#codec.extract(extraction, extractionGetter).tag;
+        // From the carrier itself, so that dyeline ingress reading the same
+        // request's headers next gets this result rather than parsing again.
+        return this.#codec.extract(extraction.carrier, this.#codecGetter(extraction.getter), SHARE).tag;
       } catch (error) {
         this.#report(error);
         return EMPTY_TAG;
@@ -73,6 +76,18 @@ export class DyelinePropagator implements TextMapPropagator {
     },
     materialise: (extraction, known) => this.#parse(extraction.header, (name) => extraction.read(name), extraction.previous, known),
   };
+
+  /** OpenTelemetry getters as codec getters, one per getter (instrumentations pass the same one every time). */
+  readonly #codecGetters = new WeakMap<TextMapGetter, CarrierGetter<unknown>>();
+
+  #codecGetter(getter: TextMapGetter): CarrierGetter<unknown> {
+    let adapted = this.#codecGetters.get(getter);
+    if (adapted === undefined) {
+      adapted = { get: (carrier, name) => readHeader(carrier, getter, name) };
+      this.#codecGetters.set(getter, adapted);
+    }
+    return adapted;
+  }
 
   /** @throws {TypeError} naming the option when the codec options are invalid. */
   constructor(options: DyelinePropagatorOptions = {}) {

@@ -1,5 +1,5 @@
 import type { Baggage, TextMapGetter } from '@opentelemetry/api';
-import type { CarrierGetter, Tag } from '@dyeline/core';
+import type { Tag } from '@dyeline/core';
 import { LazyBaggage } from './lazy-baggage.js';
 import type { ExtractedTag } from './tag-from-context.js';
 
@@ -30,8 +30,6 @@ const NO_MEMBERS: readonly string[] = Object.freeze([]);
 export class HeaderExtraction implements ExtractedTag {
   readonly baggage: Baggage;
   readonly #reader: ExtractionReader;
-  readonly #carrier: unknown;
-  readonly #getter: TextMapGetter;
   #tag: Tag | undefined;
   #done: Materialised | undefined;
 
@@ -39,20 +37,19 @@ export class HeaderExtraction implements ExtractedTag {
     reader: ExtractionReader,
     /** The baggage header, as read. */
     readonly header: string,
-    carrier: unknown,
-    getter: TextMapGetter,
+    /** The carrier `extract` was given (for HTTP, the request's headers) and its getter. */
+    readonly carrier: unknown,
+    readonly getter: TextMapGetter,
     /** Baggage an earlier propagator put in the context, merged into this one. */
     readonly previous: Baggage | undefined,
   ) {
     this.#reader = reader;
-    this.#carrier = carrier;
-    this.#getter = getter;
     this.baggage = new LazyBaggage(() => this.#materialised().baggage);
   }
 
   /** One header of the carrier, multiple values joined. */
   read(name: string): string | undefined {
-    return readHeader(this.#carrier, this.#getter, name);
+    return readHeader(this.carrier, this.getter, name);
   }
 
   get tag(): Tag {
@@ -78,8 +75,3 @@ export function readHeader(carrier: unknown, getter: TextMapGetter, name: string
   if (Array.isArray(value)) return value.length === 0 ? undefined : value.join(',');
   return value;
 }
-
-/** Reads an extraction's carrier for the codec. @internal */
-export const extractionGetter: CarrierGetter<HeaderExtraction> = {
-  get: (extraction, name) => extraction.read(name),
-};
