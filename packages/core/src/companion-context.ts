@@ -31,7 +31,12 @@ function withCompanion(parent: RequestContext | undefined, companion: unknown): 
  * shares dyeline's storage does for its own `with`.
  */
 export function runWithCompanion<A extends unknown[], R>(companion: unknown, fn: (...args: A) => R, ...args: A): R {
-  return storage.run(withCompanion(storage.getStore(), companion), fn, ...args);
+  const parent = storage.getStore();
+  // Already in force (a bound listener called where it was bound, which
+  // OpenTelemetry does for every event of a traced request): no new scope,
+  // as AsyncLocalStorage#run skips a store that is already the current one.
+  if (parent !== undefined && parent.companion === companion) return fn(...args);
+  return storage.run(withCompanion(parent, companion), fn, ...args);
 }
 
 /**

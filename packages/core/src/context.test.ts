@@ -227,3 +227,15 @@ describe('contextWithDeadline', () => {
     runWithCompanion('otel', () => expect(contextWithDeadline(undefined).tag).toBe(EMPTY_TAG));
   });
 });
+
+describe('runWithCompanion with the companion already in force', () => {
+  it('runs fn in the scope in force, not a new one', () => {
+    runWithTag(createTag({ color: 'c' }), () =>
+      runWithCompanion('otel', () => {
+        const scope = contextStorage().getStore();
+        expect(runWithCompanion('otel', () => contextStorage().getStore())).toBe(scope);
+        expect(runWithCompanion('other', () => contextStorage().getStore())).not.toBe(scope);
+      }),
+    );
+  });
+});
