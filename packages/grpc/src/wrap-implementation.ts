@@ -1,6 +1,6 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import type { Server, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
-import { Deadline, DyelineError, EMPTY_TAG, RequestContext, contextStorage, createIngress, isUntrustedTagError } from '@dyeline/core';
+import { Deadline, DyelineError, EMPTY_TAG, RequestContext, contextStorage, createIngress, currentCompanion, isUntrustedTagError } from '@dyeline/core';
 import type { IngressOptions, IngressStats } from '@dyeline/core';
 import { cancelReason } from './cancel-reason.js';
 import { metadataAccessor } from './metadata-accessor.js';
@@ -163,7 +163,7 @@ function wrap<I extends object>(implementation: I, options: DyelineServerOptions
     const dyelineHandler: Handler = function (call, callback) {
       // A companion context in force (OpenTelemetry's server span, with
       // DyelineContextManager) is carried on; any other ambient scope is not.
-      const companion = storage.getStore()?.companion;
+      const companion = currentCompanion();
       let context = companion === undefined ? UNTAGGED : new RequestContext(EMPTY_TAG, undefined, undefined, false, companion);
       try {
         const read = ingress.read(call.metadata, metadataAccessor, peerAddress(call.getPeer()));

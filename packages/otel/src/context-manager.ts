@@ -9,7 +9,7 @@ import { currentCompanion, enterCompanion, runWithCompanion } from '@dyeline/cor
  * process with both propagates one store, not two. On Node 20 every
  * AsyncLocalStorage in use copies its store into every promise and async
  * resource the process creates, so a second one costs on every request
- * (`pnpm bench --suite otel`).
+ * (`pnpm bench --suite context-manager`).
  *
  * Semantics are those of two separate stores: OpenTelemetry's `with` changes
  * its context and keeps the dyeline tag in force; dyeline's scopes keep the
