@@ -111,6 +111,7 @@ async function main(): Promise<void> {
           rps: load.rps,
           p99Ms: load.p99Ms,
           cpuUsPerRequest: served === 0 ? Number.NaN : (after.cpuUs - before.cpuUs) / served,
+          userUsPerRequest: served === 0 ? Number.NaN : (after.userUs - before.userUs) / served,
           errors: load.errors,
         });
         process.stderr.write(`round ${round}/${opts.rounds} ${name}: ${load.rps.toFixed(0)} req/s\n`);

@@ -7,7 +7,7 @@ import type { ChildMessage } from './serve.js';
 export interface ServerProcess {
   readonly url: string;
   /** CPU time (µs) and requests served so far, as the child sees them. */
-  mark(): Promise<{ cpuUs: number; requests: number }>;
+  mark(): Promise<{ cpuUs: number; userUs: number; requests: number }>;
   stop(): Promise<void>;
 }
 
@@ -24,7 +24,7 @@ export function startServer(name: string, from: 'dist' | 'src', downstream = '')
     env,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const pending: ((message: { cpuUs: number; requests: number }) => void)[] = [];
+  const pending: ((message: { cpuUs: number; userUs: number; requests: number }) => void)[] = [];
   return new Promise((resolve, reject) => {
     const onExit = (code: number | null): void => reject(new Error(`bench server "${name}" exited with ${code} before listening`));
     child.once('exit', onExit);

@@ -1,7 +1,7 @@
 // Child process of the HTTP benchmark: one scenario's server on 127.0.0.1
 // port 0. Protocol on the IPC channel:
 //   child → parent  { type: 'ready', port }
-//   parent → child  { type: 'mark' }          child → parent { type: 'mark', cpuUs, requests }
+//   parent → child  { type: 'mark' }          child → parent { type: 'mark', cpuUs, userUs, requests }
 // The parent takes two marks around the load window: their difference is the
 // server's own CPU time and request count, free of the load generator's.
 //   node --import tsx bench/http/serve.ts <scenario|downstream> <dist|src> [downstream-url]
@@ -11,7 +11,7 @@ import { buildListener, downstreamListener, loadDyeline } from './apps.js';
 import type { ScenarioName } from './scenarios.js';
 
 /** Messages the child sends. */
-export type ChildMessage = { type: 'ready'; port: number } | { type: 'mark'; cpuUs: number; requests: number };
+export type ChildMessage = { type: 'ready'; port: number } | { type: 'mark'; cpuUs: number; userUs: number; requests: number };
 
 async function main(): Promise<void> {
   const [name = '', from = 'dist', downstream = ''] = process.argv.slice(2);
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   process.on('message', (message: { type?: string }) => {
     if (message.type !== 'mark') return;
     const { user, system } = process.cpuUsage();
-    process.send?.({ type: 'mark', cpuUs: user + system, requests } satisfies ChildMessage);
+    process.send?.({ type: 'mark', cpuUs: user + system, userUs: user, requests } satisfies ChildMessage);
   });
   // The parent went away (finished or crashed): nothing left to serve.
   process.on('disconnect', () => process.exit(0));

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   BAGGAGE_MAX_BYTES,
@@ -190,5 +191,34 @@ describe('joinBaggage', () => {
 
   it('counts bytes, not characters', () => {
     expect(joinBaggage(['a=1', 'é'.repeat(4)], { maxBytes: 10 })).toBe('a=1');
+  });
+});
+
+describe('parseBaggage: the one-pass reading of plain members', () => {
+  // A plain `key=value` member is read in one pass; anything else by the
+  // general reader. Appending an empty property (`;`, tolerated) sends a
+  // member to the general reader without changing what it means, so the two
+  // readings of every member must agree.
+  const generalOnly = (header: string): string =>
+    header
+      .split(',')
+      .map((member) => (member.trim() === '' ? member : `${member};`))
+      .join(',');
+  const piece = fc.constantFrom('color', 'user', 'k', '=', ',', ';', ' ', '\t', '%41', '%', 'é', '"', '\\', 'v-1', 'a.b', '', '\u0000', '~');
+  const header = fc.array(fc.string({ unit: piece, maxLength: 8 }), { maxLength: 40 }).map((members) => members.join(','));
+
+  it('reads every member as the general reader does', () => {
+    fc.assert(
+      fc.property(header, (text) => {
+        expect(parseBaggage(text)).toEqual(parseBaggage(generalOnly(text)));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('takes the usual member apart as the general reader does', () => {
+    const [plain] = parseBaggage('color=feature-42');
+    expect(plain).toEqual({ key: 'color', value: 'feature-42', rawValue: 'feature-42', properties: '', raw: 'color=feature-42' });
+    expect(parseBaggage('a=1,b=%41,c=')).toEqual(parseBaggage('a=1;,b=%41;,c=;'));
   });
 });

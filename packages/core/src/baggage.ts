@@ -44,21 +44,29 @@ OCTET[0x5c] = 0; // \
 const TCHAR = new Uint8Array(128);
 for (const ch of "!#$%&'*+-.^_`|~ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") TCHAR[ch.charCodeAt(0)] = 1;
 
-function isToken(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) {
+function isTokenAt(s: string, start: number, end: number): boolean {
+  if (start === end) return false;
+  for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
     if (c >= 128 || TCHAR[c] !== 1) return false;
   }
   return true;
 }
 
-function isBaggageValue(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
+function isToken(s: string): boolean {
+  return isTokenAt(s, 0, s.length);
+}
+
+function isBaggageValueAt(s: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
     if (c >= 128 || OCTET[c] !== 1) return false;
   }
   return true;
+}
+
+function isBaggageValue(s: string): boolean {
+  return isBaggageValueAt(s, 0, s.length);
 }
 
 function isOws(c: number): boolean {
@@ -183,15 +191,101 @@ function found(at: number, header: string): number {
   return at === -1 ? header.length : at;
 }
 
-/** Parses one list-member between `start` and `end`; returns an error when it is invalid. */
-function parseMember(scan: Scan, header: string, start: number, end: number): BaggageMember | Invalid {
+/**
+ * Where one list-member lies in the header. {@link scanBaggage} reuses one
+ * span for every member, so a reader slices only the parts it needs (the
+ * codec reads most members' keys and nothing else).
+ */
+export interface BaggageSpan {
+  /** The member as written: `header.slice(start, end)`. */
+  start: number;
+  end: number;
+  /** The key, whitespace trimmed. */
+  keyStart: number;
+  keyEnd: number;
+  /** The raw (still percent-encoded) value, whitespace trimmed. */
+  valueStart: number;
+  valueEnd: number;
+  /** Properties, each with its leading `;`, whitespace removed; `''` when none. */
+  properties: string;
+  /** True when `header.slice(start, end)` already is the canonical `key=value;props`. */
+  canonical: boolean;
+}
+
+/** What {@link scanBaggage} calls back, with the state it was given (no closure per scan). */
+export interface BaggageVisitor<S> {
+  /** A valid list-member. The span is reused: copy what you keep. */
+  member(state: S, header: string, span: Readonly<BaggageSpan>): void;
+  /** An invalid member, a truncation, or too many members. Absent: nothing is built or reported. */
+  invalid?(state: S, error: InvalidTagError): void;
+}
+
+/** The key of the member in `span`. */
+export function spanKey(header: string, span: Readonly<BaggageSpan>): string {
+  return header.slice(span.keyStart, span.keyEnd);
+}
+
+/** The raw (percent-encoded) value of the member in `span`. */
+export function spanRawValue(header: string, span: Readonly<BaggageSpan>): string {
+  return header.slice(span.valueStart, span.valueEnd);
+}
+
+/** The member in canonical form, `key=value;prop;k=v`, ready to write back. */
+export function spanText(header: string, span: Readonly<BaggageSpan>): string {
+  // Most members arrive canonical already: reuse the slice instead of building a string.
+  if (span.canonical) return header.slice(span.start, span.end);
+  return `${spanKey(header, span)}=${spanRawValue(header, span)}${span.properties}`;
+}
+
+/**
+ * Reads the member at `start` when it is the usual kind, `token=octets`
+ * followed by `,` or the end: no whitespace, no properties. Returns where it
+ * ends (its `,`, or `end`), or -1 for anything else, which {@link readMember}
+ * then reads. One pass over the characters, classifying and delimiting at once.
+ */
+function readSimpleMember(header: string, start: number, end: number, span: BaggageSpan): number {
+  let i = start;
+  while (i < end) {
+    const c = header.charCodeAt(i);
+    if (c >= 128 || TCHAR[c] !== 1) break;
+    i++;
+  }
+  if (i === start || i === end || header.charCodeAt(i) !== 0x3d) return -1;
+  const eq = i++;
+  while (i < end) {
+    const c = header.charCodeAt(i);
+    if (c >= 128 || OCTET[c] !== 1) break;
+    i++;
+  }
+  if (i < end && header.charCodeAt(i) !== 0x2c) return -1;
+  span.start = start;
+  span.end = i;
+  span.keyStart = start;
+  span.keyEnd = eq;
+  span.valueStart = eq + 1;
+  span.valueEnd = i;
+  span.properties = '';
+  span.canonical = true;
+  return i;
+}
+
+/** Reads the list-member in header[start, end) into `span`; returns why it is invalid, or undefined. */
+function readMember(scan: Scan, header: string, start: number, end: number, span: BaggageSpan): Invalid | undefined {
   const headEnd = nextSemi(scan, header, start, end);
   const eq = nextEq(scan, header, start, headEnd);
   if (eq === headEnd) return malformed('baggage', 'list-member without "="');
-  const key = trimOws(header, start, eq);
-  if (!isToken(key)) return malformed('baggage', 'list-member key is not a token');
-  const rawValue = trimOws(header, eq + 1, headEnd);
-  if (!isBaggageValue(rawValue)) return malformed(`baggage.${key}`, 'value has characters outside baggage-octet');
+  let keyStart = start;
+  let keyEnd = eq;
+  while (keyStart < keyEnd && isOws(header.charCodeAt(keyStart))) keyStart++;
+  while (keyEnd > keyStart && isOws(header.charCodeAt(keyEnd - 1))) keyEnd--;
+  if (!isTokenAt(header, keyStart, keyEnd)) return malformed('baggage', 'list-member key is not a token');
+  let valueStart = eq + 1;
+  let valueEnd = headEnd;
+  while (valueStart < valueEnd && isOws(header.charCodeAt(valueStart))) valueStart++;
+  while (valueEnd > valueStart && isOws(header.charCodeAt(valueEnd - 1))) valueEnd--;
+  if (!isBaggageValueAt(header, valueStart, valueEnd)) {
+    return malformed(`baggage.${header.slice(keyStart, keyEnd)}`, 'value has characters outside baggage-octet');
+  }
   let properties = '';
   let p = headEnd;
   while (p < end) {
@@ -200,24 +294,106 @@ function parseMember(scan: Scan, header: string, start: number, end: number): Ba
     if (propEq < propEnd) {
       const pk = trimOws(header, p + 1, propEq);
       const pv = trimOws(header, propEq + 1, propEnd);
-      if (!isToken(pk) || !isBaggageValue(pv)) return malformed(`baggage.${key}`, 'invalid property');
+      if (!isToken(pk) || !isBaggageValue(pv)) return malformed(`baggage.${header.slice(keyStart, keyEnd)}`, 'invalid property');
       properties += `;${pk}=${pv}`;
     } else {
       const pk = trimOws(header, p + 1, propEnd);
       // Tolerate an empty property (`k=v;`), as most implementations do.
       if (pk.length > 0) {
-        if (!isToken(pk)) return malformed(`baggage.${key}`, 'invalid property');
+        if (!isToken(pk)) return malformed(`baggage.${header.slice(keyStart, keyEnd)}`, 'invalid property');
         properties += `;${pk}`;
       }
     }
     p = propEnd;
   }
-  // Most members arrive canonical already: reuse the slice instead of building a string.
-  const raw = eq - start === key.length && headEnd - eq - 1 === rawValue.length && end - headEnd === properties.length
-    ? header.slice(start, end)
-    : `${key}=${rawValue}${properties}`;
-  return { key, value: decodeBaggageValue(rawValue), rawValue, properties, raw };
+  span.start = start;
+  span.end = end;
+  span.keyStart = keyStart;
+  span.keyEnd = keyEnd;
+  span.valueStart = valueStart;
+  span.valueEnd = valueEnd;
+  span.properties = properties;
+  span.canonical = keyStart === start && keyEnd === eq && valueStart === eq + 1 && valueEnd === headEnd && end - headEnd === properties.length;
+  return undefined;
 }
+
+/**
+ * Walks a `baggage` header (several headers joined with `,` are fine),
+ * calling `visitor.member` for each valid list-member in order. Never throws:
+ * invalid members are skipped and reported through `visitor.invalid` (the
+ * first two one by one, the rest in one summary); members beyond
+ * `maxMembers` (valid or not), or beyond `maxBytes` of input, are skipped
+ * whole, unread, and reported once.
+ */
+export function scanBaggage<S>(header: string, maxMembers: number, maxBytes: number, visitor: BaggageVisitor<S>, state: S): void {
+  let end = header.length;
+  if (end > maxBytes) {
+    // Keep only members that lie wholly inside the first maxBytes bytes.
+    const cut = header.lastIndexOf(',', maxBytes);
+    end = cut === -1 ? 0 : cut;
+    visitor.invalid?.(state, new InvalidTagError('header-too-large', 'baggage', `header of ${header.length} bytes exceeds ${maxBytes}; members beyond it dropped`));
+  }
+  const span: BaggageSpan = { start: 0, end: 0, keyStart: 0, keyEnd: 0, valueStart: 0, valueEnd: 0, properties: '', canonical: true };
+  let start = 0;
+  let seen = 0;
+  let dropped = false;
+  let invalid = 0;
+  const scan: Scan = { semi: -1, eq: -1, comma: -1 };
+  while (start < end) {
+    let s = start;
+    while (s < end && isOws(header.charCodeAt(s))) s++;
+    if (s < end && header.charCodeAt(s) !== 0x2c && seen < maxMembers) {
+      const simpleEnd = readSimpleMember(header, s, end, span);
+      if (simpleEnd !== -1) {
+        seen++;
+        visitor.member(state, header, span);
+        start = simpleEnd + 1;
+        continue;
+      }
+    }
+    const comma = nextComma(scan, header, start, end);
+    if (s < comma) {
+      // Invalid members count too: the limit bounds the work, not just the result.
+      if (seen >= maxMembers) {
+        // Whatever follows is dropped unread.
+        dropped = true;
+        break;
+      }
+      seen++;
+      const problem = readMember(scan, header, s, comma, span);
+      if (problem === undefined) visitor.member(state, header, span);
+      else if (invalid++ < MAX_REPORTED && visitor.invalid !== undefined) visitor.invalid(state, new InvalidTagError('malformed', problem.field, problem.message));
+    }
+    start = comma + 1;
+  }
+  if (invalid > MAX_REPORTED) {
+    visitor.invalid?.(state, new InvalidTagError('malformed', 'baggage', `${invalid - MAX_REPORTED} more invalid list-members dropped`));
+  }
+  if (dropped) visitor.invalid?.(state, new InvalidTagError('too-many', 'baggage', `more than ${maxMembers} list-members; the rest dropped`));
+}
+
+interface Parsing {
+  readonly members: BaggageMember[];
+  readonly onInvalid: ((error: InvalidTagError) => void) | undefined;
+}
+
+function toMember(parsing: Parsing, header: string, span: Readonly<BaggageSpan>): void {
+  const rawValue = spanRawValue(header, span);
+  parsing.members.push({
+    key: spanKey(header, span),
+    value: decodeBaggageValue(rawValue),
+    rawValue,
+    properties: span.properties,
+    raw: spanText(header, span),
+  });
+}
+
+const COLLECT: BaggageVisitor<Parsing> = {
+  member: toMember,
+  invalid: (parsing, error) => report(parsing.onInvalid, error),
+};
+// Without a hook, no error is even built (an Error costs µs).
+const COLLECT_SILENTLY: BaggageVisitor<Parsing> = { member: toMember };
 
 /**
  * Parses a `baggage` header (several headers joined with `,` are fine).
@@ -231,53 +407,15 @@ export function parseBaggage(
   options: BaggageLimits | ((error: InvalidTagError) => void) = {},
 ): BaggageMember[] {
   if (typeof options === 'function') options = { onInvalid: options };
-  const maxMembers = options.maxMembers ?? BAGGAGE_MAX_MEMBERS;
-  const maxBytes = options.maxBytes ?? BAGGAGE_MAX_BYTES;
-  const onInvalid = options.onInvalid;
-  let end = header.length;
-  if (end > maxBytes) {
-    // Keep only members that lie wholly inside the first maxBytes bytes.
-    const cut = header.lastIndexOf(',', maxBytes);
-    end = cut === -1 ? 0 : cut;
-    if (onInvalid !== undefined) {
-      report(onInvalid, new InvalidTagError('header-too-large', 'baggage', `header of ${header.length} bytes exceeds ${maxBytes}; members beyond it dropped`));
-    }
-  }
-  const members: BaggageMember[] = [];
-  let start = 0;
-  let seen = 0;
-  let dropped = false;
-  let invalid = 0;
-  const scan: Scan = { semi: -1, eq: -1, comma: -1 };
-  while (start < end) {
-    const comma = nextComma(scan, header, start, end);
-    let s = start;
-    while (s < comma && isOws(header.charCodeAt(s))) s++;
-    if (s < comma) {
-      // Invalid members count too: the limit bounds the work, not just the result.
-      if (seen >= maxMembers) {
-        // Whatever follows is dropped unread.
-        dropped = true;
-        break;
-      } else {
-        seen++;
-        const member = parseMember(scan, header, s, comma);
-        if ('message' in member) {
-          if (invalid++ < MAX_REPORTED && onInvalid !== undefined) report(onInvalid, new InvalidTagError('malformed', member.field, member.message));
-        } else {
-          members.push(member);
-        }
-      }
-    }
-    start = comma + 1;
-  }
-  if (invalid > MAX_REPORTED && onInvalid !== undefined) {
-    report(onInvalid, new InvalidTagError('malformed', 'baggage', `${invalid - MAX_REPORTED} more invalid list-members dropped`));
-  }
-  if (dropped && onInvalid !== undefined) {
-    report(onInvalid, new InvalidTagError('too-many', 'baggage', `more than ${maxMembers} list-members; the rest dropped`));
-  }
-  return members;
+  const parsing: Parsing = { members: [], onInvalid: options.onInvalid };
+  scanBaggage(
+    header,
+    options.maxMembers ?? BAGGAGE_MAX_MEMBERS,
+    options.maxBytes ?? BAGGAGE_MAX_BYTES,
+    parsing.onInvalid === undefined ? COLLECT_SILENTLY : COLLECT,
+    parsing,
+  );
+  return parsing.members;
 }
 
 /** `key=<percent-encoded value>`. */

@@ -1,5 +1,15 @@
-import { encodeBaggageValue, joinBaggage, parseBaggage } from './baggage.js';
-import type { BaggageMember } from './baggage.js';
+import {
+  BAGGAGE_MAX_MEMBERS,
+  decodeBaggageValue,
+  encodeBaggageValue,
+  joinBaggage,
+  parseBaggage,
+  scanBaggage,
+  spanKey,
+  spanRawValue,
+  spanText,
+} from './baggage.js';
+import type { BaggageMember, BaggageVisitor } from './baggage.js';
 import { InvalidTagError } from './invalid-tag-error.js';
 import type { CarrierAccessor, CarrierGetter, CarrierSetter } from './carrier.js';
 import { createTag, EMPTY_TAG } from './tag.js';
@@ -302,12 +312,19 @@ function report(codec: ResolvedCodec, errors: InvalidTagError[] | undefined, err
 
 /** Mutable scratch for one extraction; keeps `extract` to one small allocation. */
 interface Found {
+  readonly codec: ResolvedCodec;
   color: string | undefined;
   user: string | undefined;
   shadow: boolean | undefined;
   extra: Record<string, string> | undefined;
   passthrough: string[] | undefined;
   errors: InvalidTagError[] | undefined;
+  /** Baggage only: per field, the rank of the key its value came from (see READ_MEMBERS). */
+  taken: number[] | undefined;
+}
+
+function newFound(codec: ResolvedCodec): Found {
+  return { codec, color: undefined, user: undefined, shadow: undefined, extra: undefined, passthrough: undefined, errors: undefined, taken: undefined };
 }
 
 function accept(codec: ResolvedCodec, found: Found, field: Field, source: string, raw: string): boolean {
@@ -331,39 +348,41 @@ function accept(codec: ResolvedCodec, found: Found, field: Field, source: string
   return true;
 }
 
-function readBaggage(codec: ResolvedCodec, found: Found, header: string): void {
-  // Oversized baggage keeps the whole members that fit (and reports the rest):
-  // the spec forbids cutting a member, not keeping the first ones.
-  const members = parseBaggage(header, {
-    maxBytes: codec.rules.maxHeaderBytes,
-    onInvalid: (error) => {
-      found.errors = report(codec, found.errors, error);
-    },
-  });
-  // Per field (FIELDS order), the rank of the baggage key its value came
-  // from: -1 when a header gave it (nothing in baggage outranks a header).
-  // Made only when a member carries a field.
-  let taken: number[] | undefined;
-  for (const member of members) {
-    const role = codec.baggageRoles.get(member.key);
+// Reads each member's key, and its value only when the tag takes it: in the
+// usual request the dedicated headers already gave color and user, and the
+// baggage copies of them are checked but never sliced or decoded.
+const READ_MEMBERS: BaggageVisitor<Found> = {
+  member(found, header, span) {
+    const codec = found.codec;
+    const key = spanKey(header, span);
+    const role = codec.baggageRoles.get(key);
     if (role === undefined) {
-      (found.passthrough ??= []).push(member.raw);
+      (found.passthrough ??= []).push(spanText(header, span));
     } else if (role === 'extra') {
-      if (found.extra?.[member.key] === undefined && member.value !== '') {
-        const error = checkValue(codec.rules, `baggage ${member.key}`, member.value);
-        if (error === undefined) (found.extra ??= Object.create(null) as Record<string, string>)[member.key] = member.value;
-        else found.errors = report(codec, found.errors, error);
-      }
+      if (found.extra?.[key] !== undefined) return;
+      const value = decodeBaggageValue(spanRawValue(header, span));
+      if (value === '') return;
+      const error = checkValue(codec.rules, `baggage ${key}`, value);
+      if (error === undefined) (found.extra ??= Object.create(null) as Record<string, string>)[key] = value;
+      else found.errors = report(codec, found.errors, error);
     } else {
+      // Per field (FIELDS order), the rank of the baggage key its value came
+      // from: -1 when a header gave it (nothing in baggage outranks a header).
       // dyeline's own key outranks a preset's wherever each stands in the header; among equals, the first valid wins.
-      taken ??= [found.color === undefined ? Infinity : -1, found.user === undefined ? Infinity : -1, found.shadow === undefined ? Infinity : -1];
+      const taken = (found.taken ??= [found.color === undefined ? Infinity : -1, found.user === undefined ? Infinity : -1, found.shadow === undefined ? Infinity : -1]);
+      let value: string | undefined;
       for (let i = 0; i < role.length; i++) {
         const { field, index, rank } = role[i] as BaggageFieldRole;
-        if (rank < (taken[index] as number) && accept(codec, found, field, `baggage ${member.key}`, member.value)) taken[index] = rank;
+        if (rank >= (taken[index] as number)) continue;
+        value ??= decodeBaggageValue(spanRawValue(header, span));
+        if (accept(codec, found, field, `baggage ${key}`, value)) taken[index] = rank;
       }
     }
-  }
-}
+  },
+  invalid(found, error) {
+    found.errors = report(found.codec, found.errors, error);
+  },
+};
 
 /**
  * Creates a codec that reads tags from carriers (headers, metadata) and writes
@@ -406,14 +425,14 @@ export function createCodec(options: CodecOptions = {}): Codec {
       for (const name of codec.headers[field]) {
         const raw = getter.get(carrier, name);
         if (raw === undefined) continue;
-        found ??= { color: undefined, user: undefined, shadow: undefined, extra: undefined, passthrough: undefined, errors: undefined };
+        found ??= newFound(codec);
         if (accept(codec, found, field, name, raw)) break;
       }
     }
     for (const name of codec.extra) {
       const raw = getter.get(carrier, name);
       if (raw === undefined || raw === '') continue;
-      found ??= { color: undefined, user: undefined, shadow: undefined, extra: undefined, passthrough: undefined, errors: undefined };
+      found ??= newFound(codec);
       const error = checkValue(codec.rules, name, raw);
       if (error === undefined) (found.extra ??= Object.create(null) as Record<string, string>)[name] = raw;
       else found.errors = report(codec, found.errors, error);
@@ -422,8 +441,10 @@ export function createCodec(options: CodecOptions = {}): Codec {
     if (codec.readBaggage) {
       const header = getter.get(carrier, 'baggage');
       if (header !== undefined && header !== '') {
-        found ??= { color: undefined, user: undefined, shadow: undefined, extra: undefined, passthrough: undefined, errors: undefined };
-        readBaggage(codec, found, header);
+        found ??= newFound(codec);
+        // Oversized baggage keeps the whole members that fit (and reports the rest):
+        // the spec forbids cutting a member, not keeping the first ones.
+        scanBaggage(header, BAGGAGE_MAX_MEMBERS, codec.rules.maxHeaderBytes, READ_MEMBERS, found);
         baggageHeader = header;
       }
     }

@@ -120,7 +120,7 @@ export function createIngress(options: IngressOptions = {}): Ingress {
       if (rejected !== undefined) stats.rejected++;
       return { tag: claimed, trusted: false, rejected, deadlineMs };
     }
-    const decision = trust.judge({ remoteAddress, header: (name) => getter.get(carrier, name) }, claimed);
+    const decision = trust.judgeAddress(remoteAddress) ?? trust.judge({ remoteAddress, header: (name) => getter.get(carrier, name) }, claimed);
     let tag = claimed;
     if (!decision.trusted) {
       tag = trust.restrict(claimed);

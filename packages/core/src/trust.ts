@@ -44,6 +44,12 @@ export interface TrustDecision {
 /** Decides what a caller may set. */
 export interface TrustPolicy {
   judge(request: TrustRequest, claimed: Tag): TrustDecision;
+  /**
+   * The decision when the remote address alone settles it (a trusted CIDR),
+   * else `undefined`: then {@link TrustPolicy.judge} decides. Lets ingress
+   * skip building a {@link TrustRequest} for the callers it trusts by address.
+   */
+  judgeAddress(remoteAddress: string | undefined): TrustDecision | undefined;
   /** Removes what an untrusted caller may not set. */
   restrict(claimed: Tag): Tag;
   /** The header that carries signed tags, or `undefined` without signing. */
@@ -104,6 +110,9 @@ export function createTrustPolicy(options: TrustOptions = {}): TrustPolicy {
 
   return {
     signatureHeader,
+    judgeAddress(remoteAddress) {
+      return cidrs?.has(remoteAddress) === true ? BY_CIDR : undefined;
+    },
     judge(request, claimed) {
       if (cidrs?.has(request.remoteAddress) === true) return BY_CIDR;
       if (isTrusted !== undefined) {
