@@ -1,6 +1,8 @@
 // A service traced by OpenTelemetry (http instrumentation) that receives a
 // request with W3C baggage and calls a downstream service, propagating it:
 //   otel           OTel alone: W3CTraceContext + W3CBaggage propagators
+//   otel-again     the same, in a second process: the A/A control, whose
+//                  ratio to `otel` shows how far this machine moves two equal services
 //   otel+dyeline   the same with DyelinePropagator instead of W3CBaggage,
 //                  dyeline ingress (parse + trust + ALS) and the span processor;
 //                  it writes the tag's own headers (x-color, x-user) too
@@ -13,6 +15,7 @@
 // Each variant runs in its own process; autocannon drives them in
 // interleaved rounds; we print medians of req/s and of server CPU µs/request.
 //   node --import tsx bench/otel.ts [--rounds 5] [--seconds 2] [--connections 16] [--keep-servers]
+//        [--only otel+dyeline-baggage,otel-again]   (`otel` always runs: it is the baseline)
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -24,8 +27,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { median } from './lib/stats.js';
 import { arg } from './lib/args.js';
 
-const VARIANTS = ['otel', 'otel+dyeline', 'otel+dyeline-baggage', 'otel+dyeline-2stores', 'dyeline', 'dyeline+cls'] as const;
-type Variant = (typeof VARIANTS)[number] | 'downstream';
+const ALL_VARIANTS = ['otel', 'otel-again', 'otel+dyeline', 'otel+dyeline-baggage', 'otel+dyeline-2stores', 'dyeline', 'dyeline+cls'] as const;
+type Variant = (typeof ALL_VARIANTS)[number] | 'downstream';
+const only = arg('only', '').split(',').filter((name) => name !== '');
+for (const name of only) if (!(ALL_VARIANTS as readonly string[]).includes(name)) throw new TypeError(`--only: no variant ${JSON.stringify(name)}; variants: ${ALL_VARIANTS.join(', ')}`);
+const VARIANTS = only.length === 0 ? ALL_VARIANTS : ALL_VARIANTS.filter((v) => v === 'otel' || only.includes(v));
 const BAGGAGE = 'color=feature-42,user=alice,k1=v1,k2=v2';
 
 // ---------------------------------------------------------------- services
@@ -41,7 +47,7 @@ async function serve(variant: Variant, downstream: string): Promise<void> {
     // Spans are built, processed and batched as in production, then dropped.
     const exporter = { export: (_spans: unknown, done: (r: { code: number }) => void) => done({ code: 0 }), shutdown: () => Promise.resolve() };
     const batch = new BatchSpanProcessor(exporter);
-    const dyeline = variant !== 'otel';
+    const dyeline = variant !== 'otel' && variant !== 'otel-again';
     // Like for like: OpenTelemetry alone writes `baggage` only.
     const propagatorOptions = variant === 'otel+dyeline' ? {} : { write: { headers: false } };
     const provider = new NodeTracerProvider({ spanProcessors: dyeline ? [dyelineSpanProcessor(), batch] : [batch] });
@@ -73,7 +79,7 @@ async function serve(variant: Variant, downstream: string): Promise<void> {
   let handle: (req: IncomingMessage, res: ServerResponse) => void;
   if (variant === 'downstream') {
     handle = (req, res) => res.end(String(req.headers.baggage ?? ''));
-  } else if (variant === 'otel') {
+  } else if (variant === 'otel' || variant === 'otel-again') {
     handle = (_req, res) => callDownstream(res);
   } else {
     const { createIngress, incomingHeadersGetter, runWithTag } = await import('../packages/core/dist/index.js');
@@ -203,9 +209,15 @@ async function main(): Promise<void> {
     const r = (a: string, b: string, k: 'rps' | 'cpuUsPerRequest') => (results[a]?.[k] ?? NaN) / (results[b]?.[k] ?? NaN);
     // The two run back to back in every round: the median of per-round ratios
     // cancels the drift a noisy 2-core machine puts between rounds.
-    const paired = (a: string, b: string, k: 'rps' | 'cpuUs') =>
-      median((samples[a] as (typeof samples)[string])[k].map((x, i) => x / ((samples[b] as (typeof samples)[string])[k][i] as number)));
+    // NaN for a variant left out with --only.
+    const paired = (a: string, b: string, k: 'rps' | 'cpuUs') => {
+      const own = samples[a];
+      const base = samples[b];
+      return own === undefined || base === undefined ? NaN : median(own[k].map((x, i) => x / (base[k][i] as number)));
+    };
     const summary = {
+      'otel-again / otel req/s, paired (A/A: the noise)': paired('otel-again', 'otel', 'rps'),
+      'otel-again / otel cpu, paired (A/A: the noise)': paired('otel-again', 'otel', 'cpuUs'),
       'otel+dyeline / otel req/s': r('otel+dyeline', 'otel', 'rps'),
       'otel+dyeline / otel req/s, paired': paired('otel+dyeline', 'otel', 'rps'),
       'otel+dyeline / otel cpu, paired': paired('otel+dyeline', 'otel', 'cpuUs'),
@@ -214,8 +226,7 @@ async function main(): Promise<void> {
       'otel+dyeline-baggage / otel cpu, paired': paired('otel+dyeline-baggage', 'otel', 'cpuUs'),
       'otel+dyeline-2stores / otel req/s, paired': paired('otel+dyeline-2stores', 'otel', 'rps'),
       'otel+dyeline-2stores / otel cpu, paired': paired('otel+dyeline-2stores', 'otel', 'cpuUs'),
-      'cls-hooked bridge cpu µs/request added':
-        (results['dyeline+cls'] as { cpuUsPerRequest: number }).cpuUsPerRequest - (results.dyeline as { cpuUsPerRequest: number }).cpuUsPerRequest,
+      'cls-hooked bridge cpu µs/request added': (results['dyeline+cls']?.cpuUsPerRequest ?? NaN) - (results.dyeline?.cpuUsPerRequest ?? NaN),
     };
     console.table(Object.fromEntries(Object.entries(results).map(([k, v]) => [k, { 'req/s': Math.round(v.rps), 'p99 ms': v.p99Ms, 'cpu µs/req': Math.round(v.cpuUsPerRequest * 10) / 10, errors: v.errors }])));
     console.table(Object.fromEntries(Object.entries(summary).map(([k, v]) => [k, Math.round(v * 1000) / 1000])));

@@ -192,6 +192,28 @@ describe('joinBaggage', () => {
   it('counts bytes, not characters', () => {
     expect(joinBaggage(['a=1', 'é'.repeat(4)], { maxBytes: 10 })).toBe('a=1');
   });
+
+  it('keeps exactly the members whose bytes fit, whatever their characters', () => {
+    // The reference counts every member's bytes; joinBaggage counts only near the limit.
+    const reference = (members: string[], maxBytes: number): string | undefined => {
+      const kept: string[] = [];
+      let bytes = 0;
+      for (const member of members) {
+        const size = Buffer.byteLength(member) + (kept.length === 0 ? 0 : 1);
+        if (bytes + size > maxBytes) continue;
+        kept.push(member);
+        bytes += size;
+      }
+      return kept.length === 0 ? undefined : kept.join(',');
+    };
+    const member = fc.string({ unit: fc.constantFrom('a', '=', 'é', '日', '😀', '1'), minLength: 1, maxLength: 12 });
+    fc.assert(
+      fc.property(fc.array(member, { maxLength: 20 }), fc.integer({ min: 1, max: 120 }), (members, maxBytes) => {
+        expect(joinBaggage(members, { maxBytes })).toBe(reference(members, maxBytes));
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
 
 describe('parseBaggage: the one-pass reading of plain members', () => {

@@ -432,7 +432,10 @@ export function joinBaggage(members: readonly string[], options: BaggageLimits =
   const maxMembers = options.maxMembers ?? BAGGAGE_MAX_MEMBERS;
   const maxBytes = options.maxBytes ?? BAGGAGE_MAX_BYTES;
   let out = '';
-  let bytes = 0;
+  // A UTF-16 unit is at most 3 bytes of UTF-8. While three times the
+  // characters fit, so do the bytes, uncounted; past that, count exactly.
+  let bound = 0;
+  let bytes = -1;
   let count = 0;
   let tooMany = 0;
   let tooLarge = 0;
@@ -441,13 +444,19 @@ export function joinBaggage(members: readonly string[], options: BaggageLimits =
       tooMany++;
       continue;
     }
-    const size = Buffer.byteLength(member) + (count === 0 ? 0 : 1);
-    if (bytes + size > maxBytes) {
-      tooLarge++;
-      continue;
+    const separator = count === 0 ? 0 : 1;
+    if (bytes === -1 && bound + member.length * 3 + separator <= maxBytes) {
+      bound += member.length * 3 + separator;
+    } else {
+      if (bytes === -1) bytes = Buffer.byteLength(out);
+      const size = Buffer.byteLength(member) + separator;
+      if (bytes + size > maxBytes) {
+        tooLarge++;
+        continue;
+      }
+      bytes += size;
     }
     out = count === 0 ? member : `${out},${member}`;
-    bytes += size;
     count++;
   }
   if (tooMany > 0) report(options.onInvalid, new InvalidTagError('too-many', 'baggage', `more than ${maxMembers} list-members; ${tooMany} not written`));

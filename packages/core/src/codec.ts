@@ -128,8 +128,13 @@ interface ResolvedCodec {
   readonly onDrop: ((error: InvalidTagError) => void) | undefined;
   /** Every header read besides `baggage`, in reading order. */
   readonly readNames: readonly string[];
-  /** Everything that decides what `extract` returns for given raw values; equal for codecs made with equal options. */
-  readonly signature: string;
+  /**
+   * Everything that decides what `extract` returns for given raw values, as a
+   * number: equal for codecs made with equal options (compared per shared
+   * read, where two equal strings of a few hundred characters would be
+   * compared character by character).
+   */
+  readonly signature: number;
 }
 
 /** A baggage key that carries a field: which one (and its index in FIELDS), and its rank among that field's keys. */
@@ -190,6 +195,18 @@ function presetNames(option: string, names: PresetFieldNames | undefined, field:
   if (typeof value === 'string') return [checkName(`${option}.${field}`, value)];
   if (!Array.isArray(value)) throw new TypeError(`createCodec: ${option}.${field} must be a header name or an array of them`);
   return value.map((name) => checkName(`${option}.${field}`, name));
+}
+
+/** One number per distinct codec signature in this copy of core: few, made at construction. */
+const signatureIds = new Map<string, number>();
+
+function signatureId(signature: string): number {
+  let id = signatureIds.get(signature);
+  if (id === undefined) {
+    id = signatureIds.size;
+    signatureIds.set(signature, id);
+  }
+  return id;
 }
 
 function resolve(options: CodecOptions): ResolvedCodec {
@@ -271,7 +288,7 @@ function resolve(options: CodecOptions): ResolvedCodec {
   };
   const readNames = [...headers.color, ...headers.user, ...headers.shadow, ...extra];
   const readBaggageOption = options.baggage !== false;
-  const signature = JSON.stringify([
+  const signature = signatureId(JSON.stringify([
     headers,
     [...baggageRoles],
     [...extra],
@@ -280,7 +297,7 @@ function resolve(options: CodecOptions): ResolvedCodec {
     maxHeaderBytes,
     valuePattern.source,
     valuePattern.flags,
-  ]);
+  ]));
   return {
     readNames,
     signature,
@@ -538,7 +555,7 @@ export function createCodec(options: CodecOptions = {}): Codec {
 interface LastExtraction {
   carrier: unknown;
   header: string | undefined;
-  signature: string;
+  signature: number;
   values: (string | undefined)[];
   result: ExtractResult;
 }
@@ -550,7 +567,7 @@ function sameValues<C>(values: readonly (string | undefined)[], carrier: C, gett
 
 const NOTHING: ExtractResult = Object.freeze({ tag: EMPTY_TAG, fields: Object.freeze([]) as readonly string[], errors: undefined });
 
-const lastExtraction: LastExtraction = { carrier: undefined, header: undefined, signature: '', values: [], result: NOTHING };
+const lastExtraction: LastExtraction = { carrier: undefined, header: undefined, signature: -1, values: [], result: NOTHING };
 
 /** How one tag is written by one codec, worked out once (see `planFor`). */
 interface InjectPlan {
@@ -663,13 +680,10 @@ function makePlan(codec: ResolvedCodec, tag: Tag): InjectPlan {
       }
       // Its drops, if any, are the same as the whole header's below: reported once, there.
       if (out.length > 0 && passthrough.length > 0) ownBaggage = joinBaggage(out);
-      if (passthrough.length > 0) {
-        const seen = new Set(outKeys);
-        for (const m of passthrough) {
-          if (seen.has(m.key)) continue;
-          seen.add(m.key);
-          out.push(m.raw);
-        }
+      for (const m of passthrough) {
+        if (outKeys.includes(m.key)) continue;
+        outKeys.push(m.key);
+        out.push(m.raw);
       }
       baggage = joinBaggage(out, { onInvalid: drop });
     }
