@@ -115,6 +115,8 @@ interface ResolvedCodec {
   readonly headers: Record<Field, readonly string[]>;
   /** What a baggage key is read as: the fields it names (usually one) with its rank among that field's keys, or `'extra'`. One lookup per member. */
   readonly baggageRoles: ReadonlyMap<string, readonly BaggageFieldRole[] | 'extra'>;
+  /** Indexed by key length: true where some key in `baggageRoles` has it. Other members pass through unlooked-up. */
+  readonly baggageKeyLengths: readonly boolean[];
   readonly readBaggage: boolean;
   readonly extra: readonly string[];
   /** Write extra entries as headers / the tag as baggage. */
@@ -305,6 +307,10 @@ function resolve(options: CodecOptions): ResolvedCodec {
     writeHeaders: lists.writeHeaders,
     writeBaggage: lists.writeBaggage,
     baggageRoles,
+    baggageKeyLengths: [...baggageRoles.keys()].reduce<boolean[]>((lengths, key) => {
+      lengths[key.length] = true;
+      return lengths;
+    }, []),
     readBaggage: readBaggageOption,
     extra: [...extra],
     writes: { color: fieldWrite('color', lists), user: fieldWrite('user', lists), shadow: fieldWrite('shadow', lists) },
@@ -371,9 +377,10 @@ function accept(codec: ResolvedCodec, found: Found, field: Field, source: string
 const READ_MEMBERS: BaggageVisitor<Found> = {
   member(found, header, span) {
     const codec = found.codec;
-    const key = spanKey(header, span);
-    const role = codec.baggageRoles.get(key);
-    if (role === undefined) {
+    // Most members that are nobody's key differ in length from every key: no slice, no hash.
+    const key = codec.baggageKeyLengths[span.keyEnd - span.keyStart] === true ? spanKey(header, span) : undefined;
+    const role = key === undefined ? undefined : codec.baggageRoles.get(key);
+    if (key === undefined || role === undefined) {
       (found.passthrough ??= []).push(spanText(header, span));
     } else if (role === 'extra') {
       if (found.extra?.[key] !== undefined) return;

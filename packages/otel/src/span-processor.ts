@@ -43,13 +43,16 @@ export function dyelineSpanProcessor(options: DyelineSpanProcessorOptions = {}):
   }
   const includeUser = options.includeUser === true;
   const extra = options.extra;
+  const annotateOptions = (chosen: string | undefined) => ({ includeUser, subset: chosen, ...(extra === undefined ? {} : { extra }) });
+  // Built once unless the subset is asked for per span: onStart runs for every span.
+  const fixed = typeof subset === 'function' ? undefined : annotateOptions(subset);
   return {
     onStart(span, parentContext) {
       try {
         const tag = currentTag() ?? tagFromContext(parentContext);
         const chosen = typeof subset === 'function' ? subset() : subset;
         if (tag === undefined && chosen === undefined) return;
-        annotateSpan(span, tag, { includeUser, subset: chosen, ...(extra === undefined ? {} : { extra }) });
+        annotateSpan(span, tag, fixed ?? annotateOptions(chosen));
       } catch {
         // A faulty subset() must not break span creation.
       }
