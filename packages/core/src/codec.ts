@@ -377,7 +377,7 @@ function accept(codec: ResolvedCodec, found: Found, field: Field, source: string
 const READ_MEMBERS: BaggageVisitor<Found> = {
   member(found, header, span) {
     const codec = found.codec;
-    // Most members that are nobody's key differ in length from every key: no slice, no hash.
+    // A key whose length no configured key has is nobody's: passed through with no slice and no hash.
     const key = codec.baggageKeyLengths[span.keyEnd - span.keyStart] === true ? spanKey(header, span) : undefined;
     const role = key === undefined ? undefined : codec.baggageRoles.get(key);
     if (key === undefined || role === undefined) {
