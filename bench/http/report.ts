@@ -9,9 +9,9 @@ export interface Sample {
   p99Ms: number;
   cpuUsPerRequest: number;
   /**
-   * The user-space part of it. System time is the kernel's loopback TCP work,
-   * the same bytes for every variant, and its spread between processes
-   * (±0.7 µs) is as large as the middleware differences measured here.
+   * The user-space part of it, where middleware code runs; system time is
+   * mostly the kernel's loopback TCP work. Reported beside the total, which
+   * the issue's targets are about.
    */
   userUsPerRequest: number;
   errors: number;

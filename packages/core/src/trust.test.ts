@@ -31,6 +31,8 @@ describe('trusted CIDRs', () => {
     const decision = policy.judge(request(address), claimed);
     expect(decision.trusted).toBe(trusted);
     expect(decision.via).toBe(trusted ? 'cidr' : 'none');
+    // The address alone settles only a trusted CIDR; anything else is left to judge().
+    expect(policy.judgeAddress(address)?.via).toBe(trusted ? 'cidr' : undefined);
   });
 });
 

@@ -108,13 +108,15 @@ export function createTrustPolicy(options: TrustOptions = {}): TrustPolicy {
     }
   }
 
+  const judgeAddress = (remoteAddress: string | undefined): TrustDecision | undefined =>
+    cidrs?.has(remoteAddress) === true ? BY_CIDR : undefined;
+
   return {
     signatureHeader,
-    judgeAddress(remoteAddress) {
-      return cidrs?.has(remoteAddress) === true ? BY_CIDR : undefined;
-    },
+    judgeAddress,
     judge(request, claimed) {
-      if (cidrs?.has(request.remoteAddress) === true) return BY_CIDR;
+      const byAddress = judgeAddress(request.remoteAddress);
+      if (byAddress !== undefined) return byAddress;
       if (isTrusted !== undefined) {
         let verdict = false;
         try {
