@@ -42,9 +42,11 @@ const BOUND = Symbol.for('dyeline.boundListener.v1');
 
 /** The context a listener added now is bound to, or undefined when it is left alone. */
 function bindingContext(listener: unknown): RequestContext | undefined {
-  if (typeof listener !== 'function' || BOUND in listener) return undefined;
+  // The store first: Node and Koa add most listeners outside any request's
+  // context (on-finished, the server's own), and there one load decides.
   const context = storage.getStore();
-  return context?.bindsEmitters === true ? context : undefined;
+  if (context === undefined || context.bindsEmitters !== true) return undefined;
+  return typeof listener !== 'function' || BOUND in listener ? undefined : context;
 }
 
 type Listener = (...args: unknown[]) => unknown;

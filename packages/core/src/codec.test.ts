@@ -114,6 +114,16 @@ describe('createCodec().extract', () => {
     expect(extract({ baggage: 'tenant=b' }, options).fields).toEqual(['extra:tenant']);
   });
 
+  it('tells apart baggage keys of one length, and passes a stranger of that length through', () => {
+    // 'color', 'shade' (extra) and 'zebra' all have five characters: keys are matched in place, by length first.
+    const result = extract({ baggage: 'zebra=z,shade=s,color=c,colors=x' }, { extra: ['shade'] });
+    expect(result.tag.color).toBe('c');
+    expect({ ...result.tag.extra }).toEqual({ shade: 's' });
+    expect(result.tag.passthroughBaggage).toBe('zebra=z,colors=x');
+    // A key that only starts like a configured one is not it.
+    expect(extract({ baggage: 'colo=x,colorx=y' }).tag.toJSON()).toEqual({});
+  });
+
   it('ignores baggage entirely with baggage: false', () => {
     const result = extract({ baggage: 'color=red,k=v' }, { baggage: false });
     expect(result.tag).toBe(EMPTY_TAG);

@@ -5,11 +5,10 @@ import {
   joinBaggage,
   parseBaggage,
   scanBaggage,
-  spanKey,
   spanRawValue,
   spanText,
 } from './baggage.js';
-import type { BaggageMember, BaggageVisitor } from './baggage.js';
+import type { BaggageMember, BaggageSpan, BaggageVisitor } from './baggage.js';
 import { InvalidTagError } from './invalid-tag-error.js';
 import type { CarrierAccessor, CarrierGetter, CarrierSetter } from './carrier.js';
 import { createTag, EMPTY_TAG } from './tag.js';
@@ -113,10 +112,15 @@ const PRINTABLE = /^[\x20-\x7e]*$/;
 interface ResolvedCodec {
   /** Per field, header names in precedence order (dyeline's own first, then presets). */
   readonly headers: Record<Field, readonly string[]>;
-  /** What a baggage key is read as: the fields it names (usually one) with its rank among that field's keys, or `'extra'`. One lookup per member. */
-  readonly baggageRoles: ReadonlyMap<string, readonly BaggageFieldRole[] | 'extra'>;
-  /** Indexed by key length: true where some key in `baggageRoles` has it. Other members pass through unlooked-up. */
-  readonly baggageKeyLengths: readonly boolean[];
+  /** The same lists by the field's index in FIELDS: what extraction walks (an indexed load, not a keyed one). */
+  readonly headerLists: readonly (readonly string[])[];
+  /**
+   * The baggage keys read, grouped by length (index = key length). A member
+   * is matched against the few keys of its key's length in place, with no
+   * slice and no hash; a member whose key length no configured key has
+   * passes through untouched.
+   */
+  readonly baggageKeysByLength: readonly (readonly BaggageKey[] | undefined)[];
   readonly readBaggage: boolean;
   readonly extra: readonly string[];
   /** Write extra entries as headers / the tag as baggage. */
@@ -144,6 +148,14 @@ interface BaggageFieldRole {
   readonly field: Field;
   readonly index: number;
   readonly rank: number;
+}
+
+/** A baggage key the codec reads: what it is read as, the fields it names (usually one) with its rank among that field's keys, or `'extra'`. */
+interface BaggageKey {
+  readonly key: string;
+  /** How errors name it: `baggage <key>`. */
+  readonly source: string;
+  readonly role: readonly BaggageFieldRole[] | 'extra';
 }
 
 /** The header names and baggage keys one field is written under. */
@@ -304,12 +316,12 @@ function resolve(options: CodecOptions): ResolvedCodec {
     readNames,
     signature,
     headers,
+    headerLists: FIELDS.map((field) => headers[field]),
     writeHeaders: lists.writeHeaders,
     writeBaggage: lists.writeBaggage,
-    baggageRoles,
-    baggageKeyLengths: [...baggageRoles.keys()].reduce<boolean[]>((lengths, key) => {
-      lengths[key.length] = true;
-      return lengths;
+    baggageKeysByLength: [...baggageRoles].reduce<BaggageKey[][]>((byLength, [key, role]) => {
+      (byLength[key.length] ??= []).push({ key, source: `baggage ${key}`, role });
+      return byLength;
     }, []),
     readBaggage: readBaggageOption,
     extra: [...extra],
@@ -367,8 +379,21 @@ function accept(codec: ResolvedCodec, found: Found, field: Field, source: string
     found.errors = report(codec, found.errors, error);
     return false;
   }
-  found[field] = raw;
+  // Named stores: a keyed store with a variable name would go megamorphic.
+  if (field === 'color') found.color = raw;
+  else found.user = raw;
   return true;
+}
+
+/** The configured key the member in `span` has, compared in place, or undefined for a member to pass through. */
+function knownKey(codec: ResolvedCodec, header: string, span: Readonly<BaggageSpan>): BaggageKey | undefined {
+  const candidates = codec.baggageKeysByLength[span.keyEnd - span.keyStart];
+  if (candidates === undefined) return undefined;
+  for (let i = 0; i < candidates.length; i++) {
+    const candidate = candidates[i] as BaggageKey;
+    if (header.startsWith(candidate.key, span.keyStart)) return candidate;
+  }
+  return undefined;
 }
 
 // Reads each member's key, and its value only when the tag takes it: in the
@@ -377,16 +402,17 @@ function accept(codec: ResolvedCodec, found: Found, field: Field, source: string
 const READ_MEMBERS: BaggageVisitor<Found> = {
   member(found, header, span) {
     const codec = found.codec;
-    // A key whose length no configured key has is nobody's: passed through with no slice and no hash.
-    const key = codec.baggageKeyLengths[span.keyEnd - span.keyStart] === true ? spanKey(header, span) : undefined;
-    const role = key === undefined ? undefined : codec.baggageRoles.get(key);
-    if (key === undefined || role === undefined) {
+    const known = knownKey(codec, header, span);
+    if (known === undefined) {
       (found.passthrough ??= []).push(spanText(header, span));
-    } else if (role === 'extra') {
+      return;
+    }
+    const { key, source, role } = known;
+    if (role === 'extra') {
       if (found.extra?.[key] !== undefined) return;
       const value = decodeBaggageValue(spanRawValue(header, span));
       if (value === '') return;
-      const error = checkValue(codec.rules, `baggage ${key}`, value);
+      const error = checkValue(codec.rules, source, value);
       if (error === undefined) (found.extra ??= Object.create(null) as Record<string, string>)[key] = value;
       else found.errors = report(codec, found.errors, error);
     } else {
@@ -399,7 +425,7 @@ const READ_MEMBERS: BaggageVisitor<Found> = {
         const { field, index, rank } = role[i] as BaggageFieldRole;
         if (rank >= (taken[index] as number)) continue;
         value ??= decodeBaggageValue(spanRawValue(header, span));
-        if (accept(codec, found, field, `baggage ${key}`, value)) taken[index] = rank;
+        if (accept(codec, found, field, source, value)) taken[index] = rank;
       }
     }
   },
@@ -445,15 +471,19 @@ export function createCodec(options: CodecOptions = {}): Codec {
 
   function extractAnew<C>(carrier: C, getter: CarrierGetter<C>): ExtractResult {
     let found: Found | undefined;
-    for (const field of FIELDS) {
-      for (const name of codec.headers[field]) {
+    for (let f = 0; f < FIELDS.length; f++) {
+      const field = FIELDS[f] as Field;
+      const names = codec.headerLists[f] as readonly string[];
+      for (let i = 0; i < names.length; i++) {
+        const name = names[i] as string;
         const raw = getter.get(carrier, name);
         if (raw === undefined) continue;
         found ??= newFound(codec);
         if (accept(codec, found, field, name, raw)) break;
       }
     }
-    for (const name of codec.extra) {
+    for (let i = 0; i < codec.extra.length; i++) {
+      const name = codec.extra[i] as string;
       const raw = getter.get(carrier, name);
       if (raw === undefined || raw === '') continue;
       found ??= newFound(codec);
