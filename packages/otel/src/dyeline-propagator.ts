@@ -16,7 +16,8 @@ import type { CarrierGetter, Codec, CodecOptions, InvalidTagError, Tag } from '@
 import { tagBaggageKeys } from './baggage-keys.js';
 import { HeaderExtraction, readHeader } from './header-extraction.js';
 import type { ExtractionReader, Materialised } from './header-extraction.js';
-import { extractedEntry, setExtractedTag, tagFromContext } from './tag-from-context.js';
+import { LazyBaggage } from './lazy-baggage.js';
+import { extractedEntry, tagFromContext } from './tag-from-context.js';
 
 /** Options of {@link DyelinePropagator}: the codec options of your dyeline ingress, plus a hook. */
 export interface DyelinePropagatorOptions extends CodecOptions {
@@ -142,10 +143,10 @@ export class DyelinePropagator implements TextMapPropagator {
         const { tag } = this.#codec.extract(carrier, { get: (_c, name) => (name === 'baggage' ? undefined : readHeader(carrier, getter, name)) });
         if (tag === EMPTY_TAG && header === undefined) return context;
         const done = this.#parse(header ?? '', (name) => readHeader(carrier, getter, name), previous, tag);
-        return setExtractedTag(propagation.setBaggage(context, done.baggage), done);
+        return propagation.setBaggage(context, new LazyBaggage(() => done.baggage, done));
       }
       const extraction = new HeaderExtraction(this.#reader, header, carrier, getter, previous);
-      return setExtractedTag(propagation.setBaggage(context, extraction.baggage), extraction);
+      return propagation.setBaggage(context, extraction.baggage);
     } catch (error) {
       this.#report(error);
       return context;
@@ -203,7 +204,7 @@ export class DyelinePropagator implements TextMapPropagator {
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     try {
       const baggage = propagation.getBaggage(context);
-      const extracted = baggage === undefined ? undefined : extractedEntry(context, baggage);
+      const extracted = extractedEntry(baggage);
       const tag = currentTag() ?? extracted?.tag ?? this.tagOf(context) ?? EMPTY_TAG;
       // With the request's baggage as it came (no earlier propagator's merged in), and a tag read
       // from that very header — by dyeline ingress, or from the context here — the tag's

@@ -44,7 +44,7 @@ export class HeaderExtraction implements ExtractedTag {
     readonly previous: Baggage | undefined,
   ) {
     this.#reader = reader;
-    this.baggage = new LazyBaggage(() => this.#materialised().baggage);
+    this.baggage = new LazyBaggage(() => this.#materialised().baggage, this);
   }
 
   /** One header of the carrier, multiple values joined. */

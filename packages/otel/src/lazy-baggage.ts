@@ -1,18 +1,23 @@
 import type { Baggage, BaggageEntry } from '@opentelemetry/api';
+import { EXTRACTED_TAG } from './tag-from-context.js';
+import type { ExtractedTag } from './tag-from-context.js';
 
 /**
  * An OpenTelemetry `Baggage` read from a header only when somebody asks:
  * most services never look at the incoming baggage, they only pass it on,
  * and `DyelinePropagator` can pass it on from what dyeline ingress already
  * parsed. Behaves as the Baggage it stands for (changes return that one's
- * changed copies). @internal
+ * changed copies, which carry no tag). Carries what `extract` read with it
+ * (see `extractedEntry`). @internal
  */
 export class LazyBaggage implements Baggage {
   readonly #build: () => Baggage;
   #built: Baggage | undefined;
+  readonly [EXTRACTED_TAG]: ExtractedTag;
 
-  constructor(build: () => Baggage) {
+  constructor(build: () => Baggage, extracted: ExtractedTag) {
     this.#build = build;
+    this[EXTRACTED_TAG] = extracted;
   }
 
   get #baggage(): Baggage {

@@ -1,4 +1,4 @@
-import { createContextKey, propagation } from '@opentelemetry/api';
+import { propagation } from '@opentelemetry/api';
 import type { Baggage, Context } from '@opentelemetry/api';
 import type { Tag } from '@dyeline/core';
 
@@ -11,14 +11,19 @@ export interface ExtractedTag {
   readonly others?: readonly string[] | undefined;
 }
 
-// One key per process, like dyeline's own ALS slot: two copies of this package
-// must find what the other stored.
-const TAG_KEY = createContextKey('dyeline.tag.v1');
+// On the Baggage object `extract` puts in the context, not in a context value
+// of its own: OpenTelemetry's `Context.setValue` copies every value the
+// context holds, and a second one per request cost 0.35 µs in a service
+// profile. A changed Baggage is a new object without it, so a stale tag is
+// never found. A registry-wide symbol: two copies of this package must find
+// what the other stored.
+const EXTRACTED = Symbol.for('dyeline.extractedTag.v1');
 
-/** @internal Stores the tag read by `extract` next to the baggage it came with. */
-export function setExtractedTag(context: Context, entry: ExtractedTag): Context {
-  return context.setValue(TAG_KEY, entry);
-}
+/** A Baggage that may carry what `extract` read with it. @internal */
+export type CarryingBaggage = Baggage & { readonly [EXTRACTED]?: ExtractedTag | undefined };
+
+/** @internal The key under which a Baggage carries its {@link ExtractedTag}. */
+export const EXTRACTED_TAG: typeof EXTRACTED = EXTRACTED;
 
 /**
  * The dyeline tag that {@link DyelinePropagator} read into an OpenTelemetry
@@ -29,13 +34,10 @@ export function setExtractedTag(context: Context, entry: ExtractedTag): Context 
  * is how its code sees the tag the request arrived with.
  */
 export function tagFromContext(context: Context): Tag | undefined {
-  const entry = context.getValue(TAG_KEY) as ExtractedTag | undefined;
-  if (entry === undefined) return undefined;
-  return propagation.getBaggage(context) === entry.baggage ? entry.tag : undefined;
+  return extractedEntry(propagation.getBaggage(context))?.tag;
 }
 
-/** @internal What `extract` stored in `context`, when `baggage` is still the Baggage it stored. */
-export function extractedEntry(context: Context, baggage: Baggage): ExtractedTag | undefined {
-  const entry = context.getValue(TAG_KEY) as ExtractedTag | undefined;
-  return entry !== undefined && entry.baggage === baggage ? entry : undefined;
+/** @internal What `extract` read with `baggage`, when `baggage` is the Baggage it put in the context. */
+export function extractedEntry(baggage: Baggage | undefined): ExtractedTag | undefined {
+  return (baggage as CarryingBaggage | undefined)?.[EXTRACTED];
 }
