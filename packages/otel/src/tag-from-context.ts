@@ -17,13 +17,11 @@ export interface ExtractedTag {
 // profile. A changed Baggage is a new object without it, so a stale tag is
 // never found. A registry-wide symbol: two copies of this package must find
 // what the other stored.
-const EXTRACTED = Symbol.for('dyeline.extractedTag.v1');
+/** @internal The key under which a Baggage carries its {@link ExtractedTag}. */
+export const EXTRACTED_TAG: unique symbol = Symbol.for('dyeline.extractedTag.v1');
 
 /** A Baggage that may carry what `extract` read with it. @internal */
-export type CarryingBaggage = Baggage & { readonly [EXTRACTED]?: ExtractedTag | undefined };
-
-/** @internal The key under which a Baggage carries its {@link ExtractedTag}. */
-export const EXTRACTED_TAG: typeof EXTRACTED = EXTRACTED;
+type CarryingBaggage = Baggage & { readonly [EXTRACTED_TAG]?: ExtractedTag | undefined };
 
 /**
  * The dyeline tag that {@link DyelinePropagator} read into an OpenTelemetry
@@ -39,5 +37,5 @@ export function tagFromContext(context: Context): Tag | undefined {
 
 /** @internal What `extract` read with `baggage`, when `baggage` is the Baggage it put in the context. */
 export function extractedEntry(baggage: Baggage | undefined): ExtractedTag | undefined {
-  return (baggage as CarryingBaggage | undefined)?.[EXTRACTED];
+  return (baggage as CarryingBaggage | undefined)?.[EXTRACTED_TAG];
 }
