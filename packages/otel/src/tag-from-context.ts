@@ -2,7 +2,7 @@ import { propagation } from '@opentelemetry/api';
 import type { Baggage, Context } from '@opentelemetry/api';
 import type { Tag } from '@dyeline/core';
 
-/** What {@link DyelinePropagator} leaves in the context it returns from `extract`. */
+/** What {@link DyelinePropagator} read in `extract`, kept on the Baggage of the context it returns. */
 export interface ExtractedTag {
   readonly tag: Tag;
   /** The baggage the tag was read with; a later change to the baggage makes the entry stale. */
