@@ -15,3 +15,17 @@ export function shuffled<T>(items: readonly T[]): T[] {
   }
   return out;
 }
+
+/**
+ * The order of round `round` (from 0) in a balanced design: the items rotated
+ * by the round, reversed every other cycle of `items.length` rounds. Over
+ * 2 × n rounds each item runs in each position equally often and each pair
+ * runs in both orders, so a bias of the position (first after the warm-up,
+ * right after another load) falls on every variant alike. Alternating one
+ * order with its reverse leaves a middle variant always in the middle.
+ */
+export function balancedOrder<T>(items: readonly T[], round: number): T[] {
+  const shift = round % items.length;
+  const rotated = [...items.slice(shift), ...items.slice(0, shift)];
+  return Math.floor(round / items.length) % 2 === 0 ? rotated : rotated.reverse();
+}
