@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { checkTargets, summarize } from './report.js';
 import type { Sample } from './report.js';
 import type { ScenarioName } from './scenarios.js';
-import { median } from '../lib/stats.js';
 
 const sample = (rps: number, cpuUsPerRequest: number, round = 1, userUsPerRequest = cpuUsPerRequest / 2): Sample => ({
   round,
@@ -14,12 +13,6 @@ const sample = (rps: number, cpuUsPerRequest: number, round = 1, userUsPerReques
 });
 
 describe('bench/http report', () => {
-  it('takes medians, odd and even', () => {
-    expect(median([3, 1, 2])).toBe(2);
-    expect(median([4, 1, 3, 2])).toBe(2.5);
-    expect(median([])).toBeNaN();
-  });
-
   it('compares added CPU against the als.run and cls-rtracer baselines, and the hop by req/s', () => {
     const samples = new Map<ScenarioName, Sample[]>([
       ['koa', [sample(50_000, 20), sample(40_000, 22), sample(45_000, 20)]],
