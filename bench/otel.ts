@@ -135,6 +135,16 @@ async function text(url: string, headers: Record<string, string> = {}): Promise<
   return (await fetch(url, { headers })).text();
 }
 
+/** A service's CPU time so far (µs), total and user, as its `/__cpu` answers `<total> <user>`. */
+async function cpuOf(url: string): Promise<{ total: number; user: number }> {
+  const answer = await text(`${url}__cpu`);
+  const [total, user] = answer.split(' ').map(Number);
+  if (total === undefined || user === undefined || !Number.isFinite(total) || !Number.isFinite(user)) {
+    throw new Error(`${url}__cpu answered ${JSON.stringify(answer)}, not "<total µs> <user µs>"`);
+  }
+  return { total, user };
+}
+
 /** The services load the built packages, as users do: tsx's transform of the sources keeps function names at a cost per closure. */
 function build(): void {
   const root = fileURLToPath(new URL('..', import.meta.url));
@@ -176,12 +186,17 @@ async function main(): Promise<void> {
   try {
     const run = async (variant: string, duration: number) => {
       const url = services[variant] as string;
-      const cpu = async (): Promise<number[]> => (await text(`${url}__cpu`)).split(' ').map(Number);
-      const [total0 = 0, user0 = 0] = await cpu();
+      const before = await cpuOf(url);
       const r = await autocannon({ url, connections, duration, headers: { baggage: BAGGAGE } });
-      const [total1 = 0, user1 = 0] = await cpu();
+      const after = await cpuOf(url);
       const requests = Math.max(1, r.requests.total);
-      return { rps: r.requests.average, p99: r.latency.p99, cpuUs: (total1 - total0) / requests, userUs: (user1 - user0) / requests, errors: r.errors + r.non2xx };
+      return {
+        rps: r.requests.average,
+        p99: r.latency.p99,
+        cpuUs: (after.total - before.total) / requests,
+        userUs: (after.user - before.user) / requests,
+        errors: r.errors + r.non2xx,
+      };
     };
     const samples: Record<string, { rps: number[]; p99: number[]; cpuUs: number[]; userUs: number[]; errors: number }> = {};
     for (const v of VARIANTS) samples[v] = { rps: [], p99: [], cpuUs: [], userUs: [], errors: 0 };
@@ -210,7 +225,7 @@ async function main(): Promise<void> {
     const results = Object.fromEntries(
       VARIANTS.map((v) => {
         const s = samples[v] as (typeof samples)[string];
-        return [v, { rps: median(s.rps), p99Ms: median(s.p99), cpuUsPerRequest: median(s.cpuUs), userUsPerRequest: median(s.userUs), errors: s.errors, rounds: s.rps, cpuRounds: s.cpuUs, userRounds: s.userUs }];
+        return [v, { rps: median(s.rps), p99Ms: median(s.p99), cpuUsPerRequest: median(s.cpuUs), userUsPerRequest: median(s.userUs), errors: s.errors, rpsRounds: s.rps, cpuRounds: s.cpuUs, userRounds: s.userUs }];
       }),
     );
     const r = (a: string, b: string, k: 'rps' | 'cpuUsPerRequest') => (results[a]?.[k] ?? NaN) / (results[b]?.[k] ?? NaN);
@@ -225,15 +240,15 @@ async function main(): Promise<void> {
     const summary = {
       'otel-again / otel req/s, paired (A/A: the noise)': paired('otel-again', 'otel', 'rps'),
       'otel-again / otel cpu, paired (A/A: the noise)': paired('otel-again', 'otel', 'cpuUs'),
+      'otel-again / otel user cpu, paired (A/A)': paired('otel-again', 'otel', 'userUs'),
       'otel+dyeline / otel req/s': r('otel+dyeline', 'otel', 'rps'),
       'otel+dyeline / otel req/s, paired': paired('otel+dyeline', 'otel', 'rps'),
       'otel+dyeline / otel cpu, paired': paired('otel+dyeline', 'otel', 'cpuUs'),
       'otel+dyeline / otel cpu': r('otel+dyeline', 'otel', 'cpuUsPerRequest'),
+      'otel+dyeline / otel user cpu, paired': paired('otel+dyeline', 'otel', 'userUs'),
       'otel+dyeline-baggage / otel req/s, paired': paired('otel+dyeline-baggage', 'otel', 'rps'),
       'otel+dyeline-baggage / otel cpu, paired': paired('otel+dyeline-baggage', 'otel', 'cpuUs'),
       'otel+dyeline-baggage / otel user cpu, paired': paired('otel+dyeline-baggage', 'otel', 'userUs'),
-      'otel-again / otel user cpu, paired (A/A)': paired('otel-again', 'otel', 'userUs'),
-      'otel+dyeline / otel user cpu, paired': paired('otel+dyeline', 'otel', 'userUs'),
       'otel+dyeline-2stores / otel req/s, paired': paired('otel+dyeline-2stores', 'otel', 'rps'),
       'otel+dyeline-2stores / otel cpu, paired': paired('otel+dyeline-2stores', 'otel', 'cpuUs'),
       'cls-hooked bridge cpu µs/request added': (results['dyeline+cls']?.cpuUsPerRequest ?? NaN) - (results.dyeline?.cpuUsPerRequest ?? NaN),
