@@ -85,6 +85,12 @@ export interface Codec {
    * Baggage).
    */
   inject<C>(tag: Tag, carrier: C, accessor: CarrierSetter<C> | CarrierAccessor<C>, options?: InjectOptions): void;
+  /**
+   * The names {@link Codec.extract} reads (lowercase; `baggage` last when
+   * baggage is read): what a CORS `Access-Control-Allow-Headers` or a
+   * `Vary` should name, and all that decides what `extract` returns.
+   */
+  readonly reads: readonly string[];
 }
 
 /** Options of {@link Codec.extract}. */
@@ -576,7 +582,8 @@ export function createCodec(options: CodecOptions = {}): Codec {
     if (value !== undefined && value !== existing) accessor.set(carrier, 'baggage', value);
   }
 
-  return { extract, inject };
+  const reads = Object.freeze(codec.readBaggage ? [...codec.readNames, 'baggage'] : [...codec.readNames]);
+  return { extract, inject, reads };
 }
 
 /**

@@ -121,6 +121,67 @@ describe('createIngress().read', () => {
     });
   });
 
+  describe('requests whose tag headers equal an earlier one', () => {
+    const trusting: IngressOptions = { trust: { trustedCidrs: ['10.0.0.0/8'], allowUntrusted: ['color'] } };
+    const headers = (): IncomingHttpHeaders => ({ 'x-color': 'blue', 'x-user': 'ann', baggage: 'color=blue,vendor=1' });
+
+    it('get the same tag and result, and still count as requests', () => {
+      const { read, ingress } = setup(trusting);
+      const first = read(headers(), '10.1.1.1');
+      const again = read(headers(), '10.2.2.2');
+      expect(again).toBe(first);
+      expect(again.tag).toBe(first.tag);
+      expect(first).toMatchObject({ trusted: true, rejected: undefined, deadlineMs: undefined });
+      expect(first.tag.toJSON()).toEqual({ color: 'blue', user: 'ann' });
+      expect(first.tag.passthroughBaggage).toBe('vendor=1');
+      expect(ingress.stats.requests).toBe(2);
+      expect(read({ ...headers(), 'x-user': 'bob' }, '10.1.1.1').tag.user).toBe('bob');
+    });
+
+    it('are judged per caller: an untrusted one gets the cut tag, counted and reported each time', () => {
+      const { read, ingress, errors } = setup(trusting);
+      expect(read(headers(), '10.1.1.1').trusted).toBe(true);
+      const untrusted = read(headers(), '203.0.113.9');
+      expect(untrusted.trusted).toBe(false);
+      expect(untrusted.tag.toJSON()).toEqual({ color: 'blue' });
+      expect(read(headers(), '203.0.113.9')).toBe(untrusted);
+      expect(read(headers(), '10.1.1.1').trusted).toBe(true);
+      expect(ingress.stats.untrustedDrops).toBe(2);
+      expect(errors.filter(isUntrustedTagError)).toHaveLength(2);
+    });
+
+    it('report invalid values every time', () => {
+      const { read, ingress, errors } = setup(trusting);
+      const bad = { 'x-color': 'a b', 'x-user': 'ann' };
+      expect(read(bad, '10.1.1.1').tag.toJSON()).toEqual({ user: 'ann' });
+      expect(read(bad, '10.1.1.1').tag.toJSON()).toEqual({ user: 'ann' });
+      expect(ingress.stats.invalidDrops).toBe(2);
+      expect(errors.filter(isInvalidTagError)).toHaveLength(2);
+    });
+
+    it('keep their own deadline', () => {
+      const { read } = setup(trusting);
+      const a = read({ ...headers(), 'x-dyeline-deadline-ms': '100' }, '10.1.1.1');
+      const b = read({ ...headers(), 'x-dyeline-deadline-ms': '200' }, '10.1.1.1');
+      expect([a.deadlineMs, b.deadlineMs]).toEqual([100, 200]);
+      expect(b.tag).toBe(a.tag);
+      expect(read(headers(), '10.1.1.1').deadlineMs).toBeUndefined();
+    });
+
+    it('check the signature of each: an expired one is refused after a valid one with the same tag headers', () => {
+      const key = 's'.repeat(32);
+      const { read, ingress } = setup({ trust: { signing: { keys: { edge: key }, maxSkewSeconds: 0 } } });
+      const tag = createTag({ color: 'blue', shadow: true });
+      const now = Math.floor(Date.now() / 1000);
+      const valid = { 'x-color': 'blue', 'x-shadow': '1', 'x-dyeline-signature': signTag(tag, { keyId: 'edge', key, ttlSeconds: 60 }) };
+      expect(read(valid).trusted).toBe(true);
+      const expired = { ...valid, 'x-dyeline-signature': signTag(tag, { keyId: 'edge', key, now: now - 120, ttlSeconds: 60 }) };
+      expect(read(expired).trusted).toBe(false);
+      expect(read(valid).trusted).toBe(true);
+      expect(ingress.stats.signatureRejected).toBe(1);
+    });
+  });
+
   it('a throwing onError hook never breaks a request', () => {
     const ingress = createIngress({
       onError: () => {

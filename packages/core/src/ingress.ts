@@ -1,11 +1,12 @@
 import type { CarrierGetter } from './carrier.js';
 import { DEFAULT_DEADLINE_HEADER, parseDeadlineHeader } from './deadline-header.js';
 import { createCodec } from './codec.js';
-import type { CodecOptions, Codec } from './codec.js';
+import type { CodecOptions, Codec, ExtractResult } from './codec.js';
 import type { DyelineError } from './errors.js';
 import { InvalidTagError } from './invalid-tag-error.js';
 import { EMPTY_TAG } from './tag.js';
 import type { Tag } from './tag.js';
+import { RecentReads } from './recent-reads.js';
 import { createTrustPolicy } from './trust.js';
 import type { TrustOptions, TrustPolicy } from './trust.js';
 import { UntrustedTagError } from './untrusted-tag-error.js';
@@ -58,6 +59,25 @@ export interface Ingress {
 const NOTHING: IngressResult = Object.freeze({ tag: EMPTY_TAG, trusted: false, rejected: undefined, deadlineMs: undefined });
 
 /**
+ * What ingress keeps of one set of header values it has read before: the
+ * extraction (kept only when it found no problem, so reports and counters
+ * stay per request), and the results it led to, made once each. The trust
+ * decision itself is made per request: it depends on the caller.
+ */
+interface RecentRead {
+  readonly extracted: ExtractResult;
+  /** For a caller trusted for the whole tag. */
+  trusted: IngressResult | undefined;
+  /** For an untrusted caller: the tag cut to what the policy allows, and its result. */
+  restricted: Tag | undefined;
+  untrusted: IngressResult | undefined;
+}
+
+function settled(tag: Tag, trusted: boolean): IngressResult {
+  return Object.freeze({ tag, trusted, rejected: undefined, deadlineMs: undefined });
+}
+
+/**
  * Builds the ingress pipeline every server adapter runs per request: read the
  * tag (codec), judge the caller (trust policy), apply the drop/reject policy,
  * read the caller's deadline. Reading never throws.
@@ -82,6 +102,7 @@ export function createIngress(options: IngressOptions = {}): Ingress {
   const codec = createCodec(options);
   const trust = createTrustPolicy(options.trust);
   const stats: IngressStats = { requests: 0, untrustedDrops: 0, invalidDrops: 0, signatureRejected: 0, rejected: 0 };
+  const recent = new RecentReads<RecentRead>();
 
   const report = (error: DyelineError): void => {
     if (onError === undefined) return;
@@ -108,7 +129,16 @@ export function createIngress(options: IngressOptions = {}): Ingress {
         }
       }
     }
-    const extracted = codec.extract(carrier, getter);
+    let known = recent.find(carrier, getter, codec.reads);
+    const extracted = known?.extracted ?? codec.extract(carrier, getter);
+    if (known === undefined && extracted.errors === undefined && recent.canRemember) {
+      known = { extracted, trusted: undefined, restricted: undefined, untrusted: undefined };
+      recent.remember(known);
+    }
+    const seen = known;
+    // Nothing per request to add to a result: then one made earlier will do.
+    // (An entry's extraction has fields or it has none, so `untrusted` serves one branch below, never both.)
+    const plain = seen !== undefined && deadlineMs === undefined && rejected === undefined;
     if (extracted.errors !== undefined) {
       stats.invalidDrops += extracted.errors.length;
       for (const error of extracted.errors) report(error);
@@ -117,13 +147,15 @@ export function createIngress(options: IngressOptions = {}): Ingress {
     const claimed = extracted.tag;
     if (extracted.fields.length === 0) {
       if (claimed === EMPTY_TAG && deadlineMs === undefined && rejected === undefined) return NOTHING;
+      if (plain) return (seen.untrusted ??= settled(claimed, false));
       if (rejected !== undefined) stats.rejected++;
       return { tag: claimed, trusted: false, rejected, deadlineMs };
     }
     const decision = trust.judgeAddress(remoteAddress) ?? trust.judge({ remoteAddress, header: (name) => getter.get(carrier, name) }, claimed);
+    if (decision.trusted && plain) return (seen.trusted ??= settled(claimed, true));
     let tag = claimed;
     if (!decision.trusted) {
-      tag = trust.restrict(claimed);
+      tag = seen === undefined ? trust.restrict(claimed) : (seen.restricted ??= trust.restrict(claimed));
       const lost = extracted.fields.filter((field) => {
         if (field === 'color') return tag.color === undefined;
         if (field === 'user') return tag.user === undefined;
@@ -149,6 +181,7 @@ export function createIngress(options: IngressOptions = {}): Ingress {
       }
     }
     if (rejected !== undefined) stats.rejected++;
+    else if (plain && !decision.trusted) return (seen.untrusted ??= settled(tag, false));
     return { tag, trusted: decision.trusted, rejected, deadlineMs };
   }
 

@@ -1,0 +1,144 @@
+import type { CarrierGetter } from './carrier.js';
+
+/** Limits of a {@link RecentReads}. */
+export interface RecentReadsLimits {
+  /** Entries kept; a full cache starts over. Default 256. */
+  readonly maxEntries?: number;
+  /** Values longer than this together (UTF-16 units, all headers read) are not remembered. Default 1024. */
+  readonly maxLength?: number;
+  /** Lookups per hit-rate check. Default 1024. */
+  readonly window?: number;
+  /** Below this share of hits in a window, the cache steps aside. Default 0.25. */
+  readonly minHitRate?: number;
+  /** Reads it then stays aside before trying again. Default 16 × window. */
+  readonly pause?: number;
+}
+
+interface Entry<V> {
+  readonly values: readonly (string | undefined)[];
+  readonly value: V;
+}
+
+/** Marks an absent header in a key: the length no remembered value can have (see maxLength). */
+const ABSENT = 0xffff;
+
+/**
+ * What ingress worked out from recent requests, by the raw values of the
+ * headers it reads. Services see the same few tags again and again (a
+ * handful of lanes, the users of a session), and a tag is immutable: a
+ * request whose headers equal an earlier one's gets that request's work,
+ * and the same tag object — whose wire form outbound calls then work out
+ * once, not once per request.
+ *
+ * The entry found last is compared value by value first: consecutive
+ * requests often carry the same tag (or none), and comparing a few short
+ * strings is cheaper than hashing them into a key. Bounded twice: at most
+ * `maxEntries` entries of at most `maxLength` characters. A cache that does
+ * not pay — every request different, say a request id among the headers
+ * read — steps aside after a window with few hits and costs nothing for a
+ * while, then tries again.
+ */
+export class RecentReads<V> {
+  readonly #entries = new Map<string, Entry<V>>();
+  readonly #maxEntries: number;
+  readonly #maxLength: number;
+  readonly #window: number;
+  readonly #minHits: number;
+  readonly #pause: number;
+  #last: Entry<V> | undefined;
+  /** The values read by the last {@link RecentReads.find}, and their key when it missed: what `remember` keeps. */
+  readonly #values: (string | undefined)[] = [];
+  #count = 0;
+  #missedKey: string | undefined;
+  #lookups = 0;
+  #hits = 0;
+  /** Reads left before the cache tries again; 0 while it is in use. */
+  #aside = 0;
+
+  constructor(limits: RecentReadsLimits = {}) {
+    this.#maxEntries = limits.maxEntries ?? 256;
+    this.#maxLength = Math.min(limits.maxLength ?? 1024, ABSENT - 1);
+    this.#window = limits.window ?? 1024;
+    this.#minHits = Math.ceil(this.#window * (limits.minHitRate ?? 0.25));
+    this.#pause = limits.pause ?? 16 * this.#window;
+  }
+
+  /** Entries held now. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /**
+   * The value remembered for the values `names` have in `carrier`, or
+   * `undefined`; then {@link RecentReads.remember} keeps one for them.
+   */
+  find<C>(carrier: C, getter: CarrierGetter<C>, names: readonly string[]): V | undefined {
+    this.#missedKey = undefined;
+    if (this.#aside > 0) {
+      this.#aside--;
+      return undefined;
+    }
+    const values = this.#values;
+    let length = 0;
+    for (let i = 0; i < names.length; i++) {
+      const value = getter.get(carrier, names[i] as string);
+      values[i] = value;
+      if (value !== undefined) length += value.length;
+    }
+    this.#count = names.length;
+    if (length > this.#maxLength) return this.#counted(undefined);
+    const last = this.#last;
+    if (last !== undefined && sameValues(last.values, values, names.length)) return this.#counted(last);
+    const key = keyOf(values, names.length);
+    const entry = this.#entries.get(key);
+    if (entry === undefined) this.#missedKey = key;
+    else this.#last = entry;
+    return this.#counted(entry);
+  }
+
+  /** True when the last {@link RecentReads.find} missed values it can remember. */
+  get canRemember(): boolean {
+    return this.#missedKey !== undefined;
+  }
+
+  /** Keeps `value` for the values the last {@link RecentReads.find} missed (see {@link RecentReads.canRemember}). */
+  remember(value: V): void {
+    const key = this.#missedKey;
+    if (key === undefined) return;
+    this.#missedKey = undefined;
+    if (this.#entries.size >= this.#maxEntries) this.#entries.clear();
+    const entry: Entry<V> = { values: this.#values.slice(0, this.#count), value };
+    this.#entries.set(key, entry);
+    this.#last = entry;
+  }
+
+  #counted(entry: Entry<V> | undefined): V | undefined {
+    if (entry !== undefined) this.#hits++;
+    if (++this.#lookups === this.#window) {
+      if (this.#hits < this.#minHits) {
+        this.#aside = this.#pause;
+        this.#entries.clear();
+        this.#last = undefined;
+        this.#missedKey = undefined;
+      }
+      this.#lookups = 0;
+      this.#hits = 0;
+    }
+    return entry?.value;
+  }
+}
+
+function sameValues(a: readonly (string | undefined)[], b: readonly (string | undefined)[], count: number): boolean {
+  for (let i = 0; i < count; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Each value behind its length as one character: no two different lists of values share a key. */
+function keyOf(values: readonly (string | undefined)[], count: number): string {
+  let key = '';
+  for (let i = 0; i < count; i++) {
+    const value = values[i];
+    key += value === undefined ? String.fromCharCode(ABSENT) : String.fromCharCode(value.length) + value;
+  }
+  return key;
+}
