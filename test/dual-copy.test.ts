@@ -65,6 +65,7 @@ describe('ESM and CJS copies of @dyeline/core in one process', () => {
     esm.bindRequestEmitters(new Body(), new Body());
     cjs.bindRequestEmitters(new Body(), new Body());
     const body = new Body();
+    cjs.bindRequestEmitters(body, new Body());
     const seen: (string | undefined)[] = [];
     const listener = (): void => void seen.push(esm.currentTag()?.color);
     const context = new cjs.RequestContext(cjs.createTag({ color: 'bound' }), undefined, undefined, true);
@@ -83,6 +84,10 @@ describe('ESM and CJS copies of @dyeline/core in one process', () => {
     // Outside a context that binds, listeners are left as they are.
     esm.runWithContext(new esm.RequestContext(esm.createTag({ color: 'plain' }), undefined), () => body.on('data', listener));
     expect(body.rawListeners('data')).toEqual([listener]);
+    // Nor are those of an emitter no ingress handed over, whatever the context.
+    const other = new Body();
+    esm.runWithContext(context, () => other.on('data', listener));
+    expect(other.rawListeners('data')).toEqual([listener]);
   });
 
   it('error guards recognise errors from the other copy', () => {

@@ -6,14 +6,17 @@ import type { RequestContext } from './context.js';
 // Framework-neutral (node:events only): shared by the Koa and Express adapters.
 //
 // The listener methods are patched once per class prototype (IncomingMessage,
-// ServerResponse, or a subclass of either); nothing is kept per request. A
-// listener is bound to the context it is added in when that context says so
-// (RequestContext#bindsEmitters, set by an ingress with `bindEmitters` on and
-// kept by scopes derived from it), as cls-rtracer's bindEmitter does. An
-// earlier version also remembered each emitter's request, to bind listeners
-// added outside any context: on the objects Express re-parents with
-// Object.setPrototypeOf, that took a WeakMap entry per emitter, measured at
-// ~1.7 µs of CPU per request plus ~1.4 µs of extra GC in a server profile.
+// ServerResponse, or a subclass of either). A listener is bound to the
+// context it is added in when the emitter is one the ingress handed over
+// (marked with BINDS) and that context says so (RequestContext#bindsEmitters,
+// set by an ingress with `bindEmitters` on and kept by scopes derived from
+// it), as cls-rtracer's bindEmitter does. The mark comes first: Node and Koa
+// add listeners to every request's emitters before any ingress runs, and a
+// property load settles those where asking AsyncLocalStorage would cost an
+// async_hooks lookup each. An earlier version remembered each emitter's
+// request in a WeakMap: on the objects Express re-parents with
+// Object.setPrototypeOf, measured at ~1.7 µs of CPU per request plus ~1.4 µs
+// of extra GC in a server profile; a property costs neither.
 
 const storage = contextStorage();
 // Local to this copy of core: a second copy patches its own layer on top,
@@ -34,16 +37,22 @@ function isClassPrototype(proto: object | null): boolean {
   return known;
 }
 
+// Marks an emitter whose listeners may be bound: the request and response an
+// ingress handed to bindRequestEmitters. Shared by every copy of core, so
+// that each copy's layer binds what any copy's ingress handed over.
+const BINDS = Symbol.for('dyeline.bindsListeners.v1');
+
+type Markable = EventEmitter & { [BINDS]?: true };
+
 // Marks a listener already bound, by this copy or another: with two copies
 // patched one on top of the other, the outer one binds and the inner one
 // passes the wrapper on (a second wrapper would hide the listener from
 // removeListener, which looks one `.listener` deep).
 const BOUND = Symbol.for('dyeline.boundListener.v1');
 
-/** The context a listener added now is bound to, or undefined when it is left alone. */
-function bindingContext(listener: unknown): RequestContext | undefined {
-  // The store first: Node and Koa add most listeners outside any request's
-  // context (on-finished, the server's own), and there one load decides.
+/** The context a listener added to `emitter` now is bound to, or undefined when it is left alone. */
+function bindingContext(emitter: Markable, listener: unknown): RequestContext | undefined {
+  if (emitter[BINDS] !== true) return undefined;
   const context = storage.getStore();
   if (context === undefined || context.bindsEmitters !== true) return undefined;
   return typeof listener !== 'function' || BOUND in listener ? undefined : context;
@@ -84,16 +93,16 @@ function bind(context: RequestContext, listener: Listener): Listener {
 /** Listener methods that bind, calling `original` (the methods the object had before). */
 function bindingMethods(original: ListenerMethods): ListenerMethods {
   const on: AddListener = function (event, listener) {
-    const context = bindingContext(listener);
+    const context = bindingContext(this, listener);
     return original.on.call(this, event, context === undefined ? listener : bind(context, listener));
   };
   const prependListener: AddListener = function (event, listener) {
-    const context = bindingContext(listener);
+    const context = bindingContext(this, listener);
     return original.prependListener.call(this, event, context === undefined ? listener : bind(context, listener));
   };
   const onceWith = (add: AddListener, unbound: AddListener): AddListener =>
     function (event, listener) {
-      const context = bindingContext(listener);
+      const context = bindingContext(this, listener);
       if (context === undefined) return unbound.call(this, event, listener);
       // EventEmitter's own once() calls this.on() with a wrapper whose
       // `.listener` would then be hidden behind ours; one wrapper that does
@@ -152,10 +161,13 @@ function patch(emitter: EventEmitter): void {
  * Makes listeners later added to the request and response emitters (body
  * parsers' `data`/`end`, `finish`, `close`) run in the context they are added
  * in, when that context binds emitters ({@link RequestContext.bindsEmitters}),
- * as cls-rtracer does. Patches the emitters' class prototypes once; listeners
- * added before, or in a context that does not bind, are left alone.
+ * as cls-rtracer does. Patches the emitters' class prototypes once and marks
+ * these two objects; listeners added before, to other emitters of the same
+ * classes, or in a context that does not bind, are left alone.
  */
 export function bindRequestEmitters(request: EventEmitter, response: EventEmitter): void {
   patch(request);
   patch(response);
+  (request as Markable)[BINDS] = true;
+  (response as Markable)[BINDS] = true;
 }
