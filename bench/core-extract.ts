@@ -29,6 +29,13 @@ const scenarios: Record<string, IncomingHttpHeaders | IncomingHttpHeaders[]> = {
   'empty': { ...common },
   'x-color + x-user': { ...common, 'x-color': 'feature-42', 'x-user': 'alice' },
   'the HTTP benchmark load (x-color, x-user, baggage)': { ...common, 'x-color': 'feature-42', 'x-user': 'alice', baggage: 'color=feature-42,user=alice' },
+  'x-color + x-user, a new user each time': Array.from({ length: 4096 }, (_, i) => ({ ...common, 'x-color': 'feature-42', 'x-user': `u${i}` })),
+  'the HTTP benchmark load, every other request a new user': Array.from({ length: 4096 }, (_, i) => ({
+    ...common,
+    'x-color': 'feature-42',
+    'x-user': i % 2 === 0 ? 'alice' : `u${i}`,
+    baggage: `color=feature-42,user=${i % 2 === 0 ? 'alice' : `u${i}`}`,
+  })),
   'baggage, 10 members': { ...common, baggage: TEN_MEMBERS },
   'baggage, 10 members, a new user each time': Array.from({ length: 4096 }, (_, i) => ({
     ...common,

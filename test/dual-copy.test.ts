@@ -5,6 +5,7 @@
 // third copy and must agree too.
 import { execFileSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -50,6 +51,20 @@ describe('ESM and CJS copies of @dyeline/core in one process', () => {
     const other = cjs.createTag({ color: 'from-cjs' });
     cjs.runWithTag(other, () => expect(esm.currentTag()).toBe(other));
     expect(esm.currentTag()).toBeUndefined();
+  });
+
+  // Before any other test here makes a scope with a deadline: until one exists, ingress skips the lookup.
+  it("an ingress of one copy inherits the deadline of the other copy's scope around it", () => {
+    const settings = esm.resolveServerOptions('test', { bindEmitters: false });
+    const result = settings.ingress.read({ 'x-color': 'blue' }, esm.incomingHeadersGetter, '10.0.0.1');
+    const req = new EventEmitter() as IncomingMessage;
+    const res = new EventEmitter() as ServerResponse;
+    const plain = esm.serverRequestContext(settings, result, req, res);
+    expect(plain.deadline).toBeUndefined();
+    const deadline = cjs.Deadline.after(1000);
+    cjs.runWithDeadline(deadline, () => {
+      expect(esm.serverRequestContext(settings, result, req, res).deadline).toBe(deadline);
+    });
   });
 
   it('a deadline set by one copy is kept when the other nests a tag', () => {

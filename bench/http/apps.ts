@@ -68,6 +68,7 @@ async function koaApp(name: ScenarioName, dyeline: Dyeline, downstream: string):
       app.use(dyeline.koa.dyeline({ ...INGRESS, bindEmitters: false }));
       read = () => dyeline.core.currentTag()?.color;
       break;
+    case 'koa+als-again':
     case 'koa+als': {
       const als = new AsyncLocalStorage<Store>();
       app.use((ctx, next) => als.run({ color: ctx.get('x-color'), user: ctx.get('x-user') }, next));

@@ -97,6 +97,8 @@ export function checkTargets(summary: ReadonlyMap<ScenarioName, Summary>): Targe
     { name: 'koa ingress added CPU / cls-rtracer added CPU', value: ingressVsRtracer, limit: '< 1', pass: verdict(ingressVsRtracer, (v) => v < 1) },
     { name: 'hop req/s: dyeline / by hand', value: hop, limit: '≥ 0.93', pass: verdict(hop, (v) => v >= 0.93) },
     { name: 'hop req/s: OpenTelemetry / by hand (reference)', value: rpsRatio('hop-otel'), limit: 'info', pass: undefined },
+    // The same middleware in two processes: how far apart the run puts two equal costs.
+    { name: 'A/A: als.run again / als.run, added CPU', value: added('koa+als-again') / added('koa+als'), limit: 'info', pass: undefined },
   ];
 }
 

@@ -13,6 +13,7 @@ export type ScenarioName =
   | 'koa+dyeline'
   | 'koa+dyeline-nobind'
   | 'koa+als'
+  | 'koa+als-again'
   | 'koa+cls-rtracer'
   | 'koa+otel'
   | 'express'
@@ -43,6 +44,12 @@ export const SCENARIOS: readonly Scenario[] = [
     expectBody: COLOR,
   },
   { name: 'koa+als', baseline: 'koa', description: 'hand-written als.run(store, next) reading x-color/x-user', expectBody: COLOR },
+  {
+    name: 'koa+als-again',
+    baseline: 'koa',
+    description: 'koa+als once more, in its own process: the A/A control, whose difference from koa+als is the run\'s own noise',
+    expectBody: COLOR,
+  },
   { name: 'koa+cls-rtracer', baseline: 'koa', description: 'cls-rtracer koaMiddleware() (request id in ALS)', expectBody: 'hello ' },
   { name: 'koa+otel', baseline: 'koa', description: 'OpenTelemetry SDK + instrumentation-http, W3C trace-context + baggage', expectBody: COLOR },
   { name: 'express', baseline: 'express', description: 'bare Express 5', expectBody: 'hello' },

@@ -12,6 +12,8 @@ export interface RecentReadsLimits {
   readonly minHitRate?: number;
   /** Reads it then stays aside before trying again. Default 16 × window. */
   readonly pause?: number;
+  /** Missed values remembered as seen once, the second sighting of which is kept. Default 256. */
+  readonly maxSeenOnce?: number;
 }
 
 interface Entry<V> {
@@ -21,6 +23,8 @@ interface Entry<V> {
 
 /** Marks an absent header in a key: the length no remembered value can have (see maxLength). */
 const ABSENT = 0xffff;
+/** The same as a key's two characters, each below 256, so that keys of Latin-1 headers stay one-byte strings (half the bytes to hash). */
+const ABSENT_MARK = String.fromCharCode(ABSENT & 0xff, ABSENT >>> 8);
 
 /**
  * What ingress worked out from recent requests, by the raw values of the
@@ -32,14 +36,20 @@ const ABSENT = 0xffff;
  *
  * The entry found last is compared value by value first: consecutive
  * requests often carry the same tag (or none), and comparing a few short
- * strings is cheaper than hashing them into a key. Bounded twice: at most
- * `maxEntries` entries of at most `maxLength` characters. A cache that does
- * not pay — every request different, say a request id among the headers
- * read — steps aside after a window with few hits and costs nothing for a
- * while, then tries again.
+ * strings is cheaper than hashing them into a key. Values are kept on
+ * their second sighting only: a one-off input (a new user's first request)
+ * kept in the cache outlives a young-generation collection and is promoted,
+ * which costs more than the extraction it saves (about 1 µs per input,
+ * `bench/core-extract.ts`). Bounded twice: at most `maxEntries` entries of
+ * at most `maxLength` characters. A cache that does not pay — every request
+ * different, say a request id among the headers read — steps aside after a
+ * window with few hits and costs nothing for a while, then tries again.
  */
 export class RecentReads<V> {
   readonly #entries = new Map<string, Entry<V>>();
+  /** Keys missed once, recently: few, and cleared long before a collection would promote them. */
+  readonly #seenOnce = new Set<string>();
+  readonly #maxSeenOnce: number;
   readonly #maxEntries: number;
   readonly #maxLength: number;
   readonly #window: number;
@@ -61,6 +71,7 @@ export class RecentReads<V> {
     this.#window = limits.window ?? 1024;
     this.#minHits = Math.ceil(this.#window * (limits.minHitRate ?? 0.25));
     this.#pause = limits.pause ?? 16 * this.#window;
+    this.#maxSeenOnce = limits.maxSeenOnce ?? 256;
   }
 
   /** Entries held now. */
@@ -91,12 +102,16 @@ export class RecentReads<V> {
     if (last !== undefined && sameValues(last.values, values, names.length)) return this.#counted(last);
     const key = keyOf(values, names.length);
     const entry = this.#entries.get(key);
-    if (entry === undefined) this.#missedKey = key;
-    else this.#last = entry;
+    if (entry !== undefined) this.#last = entry;
+    else if (this.#seenOnce.delete(key)) this.#missedKey = key;
+    else {
+      if (this.#seenOnce.size >= this.#maxSeenOnce) this.#seenOnce.clear();
+      this.#seenOnce.add(key);
+    }
     return this.#counted(entry);
   }
 
-  /** True when the last {@link RecentReads.find} missed values it can remember. */
+  /** True when the last {@link RecentReads.find} missed values seen before, which it can remember. */
   get canRemember(): boolean {
     return this.#missedKey !== undefined;
   }
@@ -118,6 +133,7 @@ export class RecentReads<V> {
       if (this.#hits < this.#minHits) {
         this.#aside = this.#pause;
         this.#entries.clear();
+        this.#seenOnce.clear();
         this.#last = undefined;
         this.#missedKey = undefined;
       }
@@ -133,12 +149,12 @@ function sameValues(a: readonly (string | undefined)[], b: readonly (string | un
   return true;
 }
 
-/** Each value behind its length as one character: no two different lists of values share a key. */
+/** Each value behind its length as two characters: no two different lists of values share a key. */
 function keyOf(values: readonly (string | undefined)[], count: number): string {
   let key = '';
   for (let i = 0; i < count; i++) {
     const value = values[i];
-    key += value === undefined ? String.fromCharCode(ABSENT) : String.fromCharCode(value.length) + value;
+    key += value === undefined ? ABSENT_MARK : String.fromCharCode(value.length & 0xff, value.length >>> 8) + value;
   }
   return key;
 }

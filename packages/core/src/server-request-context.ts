@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bindRequestEmitters } from './bind-request-emitters.js';
-import { RequestContext, contextStorage } from './context.js';
+import { RequestContext, inheritableScope } from './context.js';
 import { Deadline } from './deadline.js';
 import type { IngressResult } from './ingress.js';
 import { responseHeadersAccessor } from './server-options.js';
@@ -23,7 +23,7 @@ export function serverRequestContext(
 ): RequestContext {
   const { tag } = result;
   if (settings.echo && tag !== EMPTY_TAG) settings.ingress.codec.inject(tag, res, responseHeadersAccessor);
-  const parent = contextStorage().getStore();
+  const parent = inheritableScope();
   let deadline = parent?.deadline;
   if (result.deadlineMs !== undefined && (deadline === undefined || deadline.remaining() > result.deadlineMs)) {
     const own = Deadline.after(result.deadlineMs);
