@@ -1,10 +1,13 @@
 // Micro-benchmark of the ingress read path of @dyeline/core (extract + trust +
 // validation), without any server. Interleaved rounds, median ns per read.
 // "A new user each time" cycles through 4,096 distinct inputs, as traffic with
-// per-user baggage does. It is also why extraction keeps no per-input cache:
-// one was tried, and while a repeat of 10 members fell from 2.2 µs to 0.25 µs,
-// every distinct input rose from 3.0 µs to 5.0 µs (the kept results outlive
-// the young generation and move the GC's work to mark-sweep).
+// per-user baggage does; "every other request a new user" mixes one repeated
+// tag with distinct ones. They are what keeps ingress's memory of recent reads
+// (core's RecentReads) honest: a repeated input is read once, but a cache that
+// kept every input made each distinct one cost ~1 µs more (the kept results
+// outlive the young generation and move the GC's work to mark-sweep), so
+// inputs are kept on their second sighting and the cache steps aside when it
+// does not hit.
 //   pnpm bench --suite core-extract [--rounds 15] [--ops 200000]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
