@@ -56,9 +56,10 @@ export class RecentReads<V> {
   readonly #minHits: number;
   readonly #pause: number;
   #last: Entry<V> | undefined;
-  /** The values read by the last {@link RecentReads.find}, and their key when it missed: what `remember` keeps. */
+  /** The values the last {@link RecentReads.find} read (the first `#count`): what `remember` keeps. */
   readonly #values: (string | undefined)[] = [];
   #count = 0;
+  /** Their key, when that find missed values seen once before: set only while `remember` may keep them. */
   #missedKey: string | undefined;
   #lookups = 0;
   #hits = 0;
