@@ -1,4 +1,6 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { compileRecordReader } from './record-reader.js';
+import type { ValuesReader } from './record-reader.js';
 
 /**
  * Reads one header (or metadata entry) from a carrier. `name` is lowercase.
@@ -6,6 +8,19 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
  */
 export interface CarrierGetter<C> {
   get(carrier: C, name: string): string | undefined;
+  /**
+   * Optional: a function that reads `names` from a carrier as `get` does,
+   * one value per name, made once for hot paths that read the same names
+   * from every request (ingress). {@link valuesReader} supplies one for
+   * getters without it.
+   */
+  valuesReader?(names: readonly string[]): ValuesReader<C>;
+}
+
+/** `getter.valuesReader(names)`, or one that calls `getter.get` per name. */
+export function valuesReader<C>(getter: CarrierGetter<C>, names: readonly string[]): ValuesReader<C> {
+  if (getter.valuesReader !== undefined) return getter.valuesReader(names);
+  return (carrier) => names.map((name) => getter.get(carrier, name));
 }
 
 /** Writes one header (or metadata entry) to a carrier. `name` is lowercase. */
@@ -26,6 +41,7 @@ function joinValue(value: string | string[] | number | undefined): string | unde
 /** Node's `req.headers` (already lowercased by Node). */
 export const incomingHeadersGetter: CarrierGetter<IncomingHttpHeaders> = {
   get: (headers, name) => joinValue(headers[name]),
+  valuesReader: (names) => compileRecordReader(names, joinValue as (value: unknown) => string | undefined),
 };
 
 /**

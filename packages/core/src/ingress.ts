@@ -1,4 +1,6 @@
+import { valuesReader } from './carrier.js';
 import type { CarrierGetter } from './carrier.js';
+import type { ValuesReader } from './record-reader.js';
 import { DEFAULT_DEADLINE_HEADER, parseDeadlineHeader } from './deadline-header.js';
 import { createCodec } from './codec.js';
 import type { CodecOptions, Codec, ExtractResult } from './codec.js';
@@ -103,6 +105,28 @@ export function createIngress(options: IngressOptions = {}): Ingress {
   const trust = createTrustPolicy(options.trust);
   const stats: IngressStats = { requests: 0, untrustedDrops: 0, invalidDrops: 0, signatureRejected: 0, rejected: 0 };
   const recent = new RecentReads<RecentRead>();
+  // Every header a request is read for, in one pass: the tag's, then the deadline's.
+  const tagNames = codec.reads.length;
+  const names = deadlineHeader === false ? codec.reads : [...codec.reads, deadlineHeader];
+  // Readers by getter, as making one may compile code. An ingress mostly
+  // sees one getter, its adapter's: that one is checked first.
+  const readers = new Map<CarrierGetter<never>, ValuesReader<never>>();
+  let lastGetter: CarrierGetter<never> | undefined;
+  let lastReader: ValuesReader<never> | undefined;
+  const readerFor = <C>(getter: CarrierGetter<C>): ValuesReader<C> => {
+    if (getter !== lastGetter) {
+      let reader = readers.get(getter);
+      if (reader === undefined) {
+        // Bounded, should a caller make a new getter object per request.
+        if (readers.size >= 8) readers.clear();
+        reader = valuesReader(getter, names);
+        readers.set(getter, reader);
+      }
+      lastGetter = getter;
+      lastReader = reader;
+    }
+    return lastReader as ValuesReader<C>;
+  };
 
   const report = (error: DyelineError): void => {
     if (onError === undefined) return;
@@ -117,19 +141,18 @@ export function createIngress(options: IngressOptions = {}): Ingress {
     stats.requests++;
     let rejected: DyelineError | undefined;
     let deadlineMs: number | undefined;
-    if (deadlineHeader !== false) {
-      const raw = getter.get(carrier, deadlineHeader);
-      if (raw !== undefined) {
-        deadlineMs = parseDeadlineHeader(raw);
-        if (deadlineMs === undefined) {
-          stats.invalidDrops++;
-          const error = new InvalidTagError('malformed', deadlineHeader, 'must be a whole number of milliseconds >= 0');
-          report(error);
-          if (rejectInvalid) rejected = error;
-        }
+    const values = readerFor(getter)(carrier);
+    const rawDeadline = values[tagNames];
+    if (rawDeadline !== undefined) {
+      deadlineMs = parseDeadlineHeader(rawDeadline);
+      if (deadlineMs === undefined) {
+        stats.invalidDrops++;
+        const error = new InvalidTagError('malformed', deadlineHeader as string, 'must be a whole number of milliseconds >= 0');
+        report(error);
+        if (rejectInvalid) rejected = error;
       }
     }
-    let known = recent.find(carrier, getter, codec.reads);
+    let known = recent.find(values, tagNames);
     const extracted = known?.extracted ?? codec.extract(carrier, getter);
     if (known === undefined && extracted.errors === undefined && recent.canRemember) {
       known = { extracted, trusted: undefined, restricted: undefined, untrusted: undefined };

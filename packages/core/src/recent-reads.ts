@@ -1,5 +1,3 @@
-import type { CarrierGetter } from './carrier.js';
-
 /** Limits of a {@link RecentReads}. */
 export interface RecentReadsLimits {
   /** Entries kept; a full cache starts over. Default 256. */
@@ -56,11 +54,12 @@ export class RecentReads<V> {
   readonly #minHits: number;
   readonly #pause: number;
   #last: Entry<V> | undefined;
-  /** The values the last {@link RecentReads.find} read (the first `#count`): what `remember` keeps. */
-  readonly #values: (string | undefined)[] = [];
-  #count = 0;
-  /** Their key, when that find missed values seen once before: set only while `remember` may keep them. */
+  /**
+   * The values the last {@link RecentReads.find} missed and their key, when
+   * they were seen once before: set only while `remember` may keep them.
+   */
   #missedKey: string | undefined;
+  #missedValues: readonly (string | undefined)[] = [];
   #lookups = 0;
   #hits = 0;
   /** Reads left before the cache tries again; 0 while it is in use. */
@@ -81,31 +80,28 @@ export class RecentReads<V> {
   }
 
   /**
-   * The value remembered for the values `names` have in `carrier`, or
-   * `undefined`; then {@link RecentReads.remember} keeps one for them.
+   * The value remembered for the first `count` of `values` (the raw header
+   * values ingress read, in a fixed order), or `undefined`; then
+   * {@link RecentReads.remember} keeps one for them.
    */
-  find<C>(carrier: C, getter: CarrierGetter<C>, names: readonly string[]): V | undefined {
+  find(values: readonly (string | undefined)[], count: number): V | undefined {
     this.#missedKey = undefined;
     if (this.#aside > 0) {
       this.#aside--;
       return undefined;
     }
-    const values = this.#values;
-    let length = 0;
-    for (let i = 0; i < names.length; i++) {
-      const value = getter.get(carrier, names[i] as string);
-      values[i] = value;
-      if (value !== undefined) length += value.length;
-    }
-    this.#count = names.length;
-    if (length > this.#maxLength) return this.#counted(undefined);
     const last = this.#last;
-    if (last !== undefined && sameValues(last.values, values, names.length)) return this.#counted(last);
-    const key = keyOf(values, names.length);
+    if (last !== undefined && sameValues(last.values, values, count)) return this.#counted(last);
+    let length = 0;
+    for (let i = 0; i < count; i++) length += values[i]?.length ?? 0;
+    if (length > this.#maxLength) return this.#counted(undefined);
+    const key = keyOf(values, count);
     const entry = this.#entries.get(key);
     if (entry !== undefined) this.#last = entry;
-    else if (this.#seenOnce.delete(key)) this.#missedKey = key;
-    else {
+    else if (this.#seenOnce.delete(key)) {
+      this.#missedKey = key;
+      this.#missedValues = values.slice(0, count);
+    } else {
       if (this.#seenOnce.size >= this.#maxSeenOnce) this.#seenOnce.clear();
       this.#seenOnce.add(key);
     }
@@ -123,7 +119,7 @@ export class RecentReads<V> {
     if (key === undefined) return;
     this.#missedKey = undefined;
     if (this.#entries.size >= this.#maxEntries) this.#entries.clear();
-    const entry: Entry<V> = { values: this.#values.slice(0, this.#count), value };
+    const entry: Entry<V> = { values: this.#missedValues, value };
     this.#entries.set(key, entry);
     this.#last = entry;
   }
