@@ -8,7 +8,7 @@ export type ValuesReader<C> = (carrier: C) => (string | undefined)[];
  * inline cache) while the records share a shape, as the header objects of
  * callers that send the same headers do. The same lookup by a varying name,
  * `record[name]` in a loop, turns megamorphic and searches V8's global stub
- * cache each time: about 20 ns a header in a Koa server.
+ * cache each time.
  *
  * `normalize` turns what a record holds into the value read; it is called
  * only for what is neither a string nor undefined (Node's arrays).
