@@ -42,7 +42,10 @@ function isClassPrototype(proto: object | null): boolean {
 // that each copy's layer binds what any copy's ingress handed over.
 const BINDS = Symbol.for('dyeline.bindsListeners.v1');
 
-type Markable = EventEmitter & { [BINDS]?: true };
+// A response whose `req` (Node sets it) is a marked request is marked through
+// it: one property added per request rather than two, and the responses keep
+// the one shape Node's and Koa's code see them in before the ingress ran.
+type Markable = EventEmitter & { [BINDS]?: true; req?: Markable };
 
 // Marks a listener already bound, by this copy or another: with two copies
 // patched one on top of the other, the outer one binds and the inner one
@@ -50,17 +53,27 @@ type Markable = EventEmitter & { [BINDS]?: true };
 // removeListener, which looks one `.listener` deep).
 const BOUND = Symbol.for('dyeline.boundListener.v1');
 
+/**
+ * Node's own `end` listener that clears the parser's slot (named
+ * `clearIncoming`), once seen. Node adds it to every request whose body
+ * nobody read, as the response finishes, and it needs no context: binding it
+ * cost two context lookups and a closure per request (~0.2 µs in a Koa
+ * server). Known by its name the first time and by identity after: reading
+ * a function's name is a call into the runtime.
+ */
+let clearIncoming: unknown;
+
 /** The context a listener added to `emitter` now is bound to, or undefined when it is left alone. */
-function bindingContext(emitter: Markable, listener: unknown): RequestContext | undefined {
-  if (emitter[BINDS] !== true) return undefined;
-  // Node adds this one to every request whose body nobody read, from inside
-  // the request's context as the response finishes; it only clears the
-  // parser's slot and needs no context. Binding it cost two context lookups
-  // and a closure per request (~0.2 µs in a Koa server).
-  if ((listener as { name?: unknown } | undefined)?.name === 'clearIncoming') return undefined;
+function bindingContext(emitter: Markable, event: string | symbol, listener: unknown): RequestContext | undefined {
+  if (emitter[BINDS] !== true && emitter.req?.[BINDS] !== true) return undefined;
+  if (typeof listener !== 'function' || listener === clearIncoming) return undefined;
+  if (event === 'end' && clearIncoming === undefined && listener.name === 'clearIncoming') {
+    clearIncoming = listener;
+    return undefined;
+  }
   const context = storage.getStore();
   if (context === undefined || context.bindsEmitters !== true) return undefined;
-  return typeof listener !== 'function' || BOUND in listener ? undefined : context;
+  return BOUND in listener ? undefined : context;
 }
 
 type Listener = (...args: unknown[]) => unknown;
@@ -98,16 +111,16 @@ function bind(context: RequestContext, listener: Listener): Listener {
 /** Listener methods that bind, calling `original` (the methods the object had before). */
 function bindingMethods(original: ListenerMethods): ListenerMethods {
   const on: AddListener = function (event, listener) {
-    const context = bindingContext(this, listener);
+    const context = bindingContext(this, event, listener);
     return original.on.call(this, event, context === undefined ? listener : bind(context, listener));
   };
   const prependListener: AddListener = function (event, listener) {
-    const context = bindingContext(this, listener);
+    const context = bindingContext(this, event, listener);
     return original.prependListener.call(this, event, context === undefined ? listener : bind(context, listener));
   };
   const onceWith = (add: AddListener, unbound: AddListener): AddListener =>
     function (event, listener) {
-      const context = bindingContext(this, listener);
+      const context = bindingContext(this, event, listener);
       if (context === undefined) return unbound.call(this, event, listener);
       // EventEmitter's own once() calls this.on() with a wrapper whose
       // `.listener` would then be hidden behind ours; one wrapper that does
@@ -174,5 +187,5 @@ export function bindRequestEmitters(request: EventEmitter, response: EventEmitte
   patch(request);
   patch(response);
   (request as Markable)[BINDS] = true;
-  (response as Markable)[BINDS] = true;
+  if ((response as Markable).req !== request) (response as Markable)[BINDS] = true;
 }
