@@ -127,7 +127,7 @@ async function main(): Promise<void> {
     await stopAll();
   }
   const summary = summarize(samples);
-  const targets = checkTargets(summary);
+  const targets = checkTargets(summary, samples);
   process.stdout.write(`\n${formatReport(summary, targets)}\n`);
   const config = { ...opts, list: undefined };
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });

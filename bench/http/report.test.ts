@@ -47,4 +47,23 @@ describe('bench/http report', () => {
     expect(hop?.pairedRpsVsBaseline).toBeCloseTo(0.9);
     expect(hop?.rpsVsBaseline).toBeCloseTo(0.5625);
   });
+
+  it('gives the Koa ratios an interval from resampled rounds around their value, when the samples are passed', () => {
+    const rounds = [1, 2, 3, 4, 5, 6];
+    const samples = new Map<ScenarioName, Sample[]>([
+      ['koa', rounds.map((r) => sample(50_000, 20 + (r % 2) / 2, r))],
+      ['koa+als', rounds.map((r) => sample(45_000, 22 + (r % 3) / 3, r))],
+      ['koa+dyeline', rounds.map((r) => sample(44_000, 22.5 + (r % 4) / 4, r))],
+    ]);
+    const summary = summarize(samples);
+    const [cpu, user, , hop] = checkTargets(summary, samples);
+    for (const target of [cpu, user]) {
+      const [lo, hi] = target?.interval ?? [Number.NaN, Number.NaN];
+      expect(lo).toBeLessThanOrEqual(target?.value as number);
+      expect(hi).toBeGreaterThanOrEqual(target?.value as number);
+      expect(hi).toBeGreaterThan(lo);
+    }
+    expect(hop?.interval).toBeUndefined();
+    expect(checkTargets(summary)[0]?.interval).toBeUndefined();
+  });
 });

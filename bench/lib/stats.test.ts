@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { balancedOrder, median } from './stats.js';
+import { balancedOrder, bootstrapInterval, median } from './stats.js';
 
 describe('median', () => {
   it('takes the middle value, or the mean of the two middle ones', () => {
@@ -34,5 +34,25 @@ describe('balancedOrder', () => {
       if (order.indexOf('a') < order.indexOf('b')) aFirst++;
     }
     expect(aFirst).toBe(3);
+  });
+});
+
+describe('bootstrapInterval', () => {
+  const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+
+  it('brackets the statistic, narrows with more data, and repeats for the same seed', () => {
+    const few = [9, 11, 10, 12, 8];
+    const many = Array.from({ length: 50 }, (_, i) => few[i % few.length] as number);
+    const [lo, hi] = bootstrapInterval(few, mean);
+    expect(lo).toBeLessThan(10);
+    expect(hi).toBeGreaterThan(10);
+    const [manyLo, manyHi] = bootstrapInterval(many, mean);
+    expect(manyHi - manyLo).toBeLessThan(hi - lo);
+    expect(bootstrapInterval(few, mean)).toEqual([lo, hi]);
+  });
+
+  it('is a single point for data that does not vary, and NaN for none', () => {
+    expect(bootstrapInterval([3, 3, 3], mean)).toEqual([3, 3]);
+    expect(bootstrapInterval([], mean)).toEqual([Number.NaN, Number.NaN]);
   });
 });

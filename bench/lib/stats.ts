@@ -29,3 +29,39 @@ export function balancedOrder<T>(items: readonly T[], round: number): T[] {
   const rotated = [...items.slice(shift), ...items.slice(0, shift)];
   return Math.floor(round / items.length) % 2 === 0 ? rotated : rotated.reverse();
 }
+
+/** mulberry32: a small seeded generator, so that resampling gives the same interval for the same samples. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A 95 % percentile-bootstrap interval of `statistic`: the statistic of
+ * `iterations` resamples of `items` (with replacement, as many as there are),
+ * cut at the 2.5th and 97.5th percentiles. Resample whole rounds, so that what
+ * varies together within a round stays together. `[NaN, NaN]` for no items.
+ */
+export function bootstrapInterval<T>(
+  items: readonly T[],
+  statistic: (resample: readonly T[]) => number,
+  iterations = 2000,
+  seed = 1,
+): [number, number] {
+  if (items.length === 0) return [Number.NaN, Number.NaN];
+  const random = seededRandom(seed);
+  const values: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const resample = items.map(() => items[Math.floor(random() * items.length)] as T);
+    values.push(statistic(resample));
+  }
+  values.sort((a, b) => a - b);
+  const at = (p: number): number => values[Math.round(p * (values.length - 1))] as number;
+  return [at(0.025), at(0.975)];
+}
