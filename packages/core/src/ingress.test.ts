@@ -1,7 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { incomingHeadersGetter } from './carrier.js';
-import { DEFAULT_DEADLINE_HEADER } from './deadline-header.js';
 import type { DyelineError } from './errors.js';
 import { createIngress } from './ingress.js';
 import type { IngressOptions } from './ingress.js';
@@ -201,7 +200,7 @@ describe('createIngress().read', () => {
     const result = ingress.read({ 'x-color': 'blue', baggage: 'user=alice' }, getter, '127.0.0.1');
     expect(result.tag.toJSON()).toEqual({ color: 'blue', user: 'alice' });
     expect(lookups.length).toBe(new Set(lookups).size);
-    expect(new Set(lookups)).toEqual(new Set([...ingress.codec.reads, DEFAULT_DEADLINE_HEADER]));
+    expect(new Set(lookups)).toEqual(new Set([...ingress.codec.reads, 'x-dyeline-deadline-ms']));
   });
 
   it('a throwing onError hook never breaks a request', () => {
