@@ -187,22 +187,6 @@ describe('createIngress().read', () => {
     });
   });
 
-  it('reads each header of a request once, a first read included (the codec parses the values read)', () => {
-    const ingress = createIngress({ trust: { trustedCidrs: ['127.0.0.0/8'] } });
-    const lookups: string[] = [];
-    // A getter without valuesReader: ingress falls back to one get per name.
-    const getter = {
-      get(carrier: Record<string, string>, name: string): string | undefined {
-        lookups.push(name);
-        return carrier[name];
-      },
-    };
-    const result = ingress.read({ 'x-color': 'blue', baggage: 'user=alice' }, getter, '127.0.0.1');
-    expect(result.tag.toJSON()).toEqual({ color: 'blue', user: 'alice' });
-    expect(lookups.length).toBe(new Set(lookups).size);
-    expect(new Set(lookups)).toEqual(new Set([...ingress.codec.reads, 'x-dyeline-deadline-ms']));
-  });
-
   it('a throwing onError hook never breaks a request', () => {
     const ingress = createIngress({
       onError: () => {

@@ -127,15 +127,6 @@ export function createIngress(options: IngressOptions = {}): Ingress {
     }
     return lastReader as ValuesReader<C>;
   };
-  // The values read, as the carrier a miss extracts from: the request's
-  // headers are read once, not again by the codec. (`reads` is all it reads.)
-  const readIndex = new Map(codec.reads.map((name, i) => [name, i]));
-  const readValuesGetter: CarrierGetter<readonly (string | undefined)[]> = {
-    get(values, name) {
-      const index = readIndex.get(name);
-      return index === undefined ? undefined : values[index];
-    },
-  };
 
   const report = (error: DyelineError): void => {
     if (onError === undefined) return;
@@ -162,7 +153,7 @@ export function createIngress(options: IngressOptions = {}): Ingress {
       }
     }
     let known = recent.find(values, tagNames);
-    const extracted = known?.extracted ?? codec.extract(values, readValuesGetter);
+    const extracted = known?.extracted ?? codec.extract(carrier, getter);
     if (known === undefined && extracted.errors === undefined && recent.canRemember) {
       known = { extracted, trusted: undefined, restricted: undefined, untrusted: undefined };
       recent.remember(known);
