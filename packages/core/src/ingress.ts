@@ -153,6 +153,8 @@ export function createIngress(options: IngressOptions = {}): Ingress {
       }
     }
     let known = recent.find(values, tagNames);
+    // From the carrier, not from the values just read: an extraction a propagator
+    // shared for this same carrier (`share: true`, the server span's) is found by it.
     const extracted = known?.extracted ?? codec.extract(carrier, getter);
     if (known === undefined && extracted.errors === undefined && recent.canRemember) {
       known = { extracted, trusted: undefined, restricted: undefined, untrusted: undefined };
